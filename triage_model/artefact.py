@@ -1,0 +1,119 @@
+"""Versioned model artefacts: one folder per trained model with ``model.joblib`` and metadata.
+
+Pickled scikit-learn objects are only safe to load with the library versions that wrote them,
+so ``metadata.json`` records those versions and :func:`read_bundle` refuses a mismatch *before*
+unpickling, with a message that says to retrain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+from dataclasses import dataclass
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from triage_model.errors import ArtefactError, ArtefactVersionError
+from triage_model.segment import user_dictionary_path
+
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+DEFAULT_ROOT = Path("models/triage")
+LATEST = "latest"
+
+#: Packages whose versions must match exactly for a pickle to be trusted.
+PINNED_PACKAGES = ("scikit-learn", "numpy", "scipy", "joblib", "jieba")
+
+
+@dataclass
+class Bundle:
+    """What ``model.joblib`` holds: the fitted parts the predictor needs."""
+
+    features: Any
+    category_model: Any
+    urgency_model: Any
+    urgency_threshold: float
+    rule_precision: dict[str, float]
+
+
+def environment_versions() -> dict[str, str]:
+    """Versions that decide whether a pickle loads correctly, plus the user dictionary's hash."""
+    versions = {"python": ".".join(platform.python_version_tuple()[:2])}
+    for package in PINNED_PACKAGES:
+        versions[package] = importlib_metadata.version(package)
+    versions["shop_words.txt"] = hashlib.sha256(user_dictionary_path().read_bytes()).hexdigest()[:16]
+    return versions
+
+
+def default_model_dir() -> Path:
+    """``$TRIAGE_MODEL_DIR`` if set, else ``models/triage/latest`` under the working directory."""
+    return Path(os.environ.get("TRIAGE_MODEL_DIR", str(DEFAULT_ROOT / LATEST)))
+
+
+def write_artefact(root: Path, version: str, bundle: Bundle, meta: dict[str, Any]) -> Path:
+    """Write ``root/version/`` and point ``root/latest`` at it; returns the new folder."""
+    import joblib
+
+    folder = root / version
+    tmp = root / f".{version}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    joblib.dump(bundle, tmp / MODEL_FILE, compress=3)
+    meta = {**meta, "version": version, "environment": environment_versions()}
+    (tmp / METADATA_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    latest = root / LATEST
+    link_tmp = root / f".{LATEST}.tmp"
+    if link_tmp.is_symlink() or link_tmp.exists():
+        link_tmp.unlink()
+    link_tmp.symlink_to(version)
+    link_tmp.replace(latest)  # atomic: a reader never sees a missing "latest"
+    return folder
+
+
+def read_metadata(folder: Path) -> dict[str, Any]:
+    path = folder / METADATA_FILE
+    if not path.is_file():
+        raise ArtefactError(
+            f"No trained triage model at {folder} (missing {METADATA_FILE}). "
+            "Train one with `make train` or `python -m triage_model train`."
+        )
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def check_versions(meta: dict[str, Any]) -> None:
+    """Raise :class:`ArtefactVersionError` if the artefact was made with other versions."""
+    recorded = meta.get("environment", {})
+    current = environment_versions()
+    differences = [
+        f"{name} {recorded.get(name, '?')} (artefact) vs {value} (installed)"
+        for name, value in current.items()
+        if recorded.get(name) != value
+    ]
+    if differences:
+        raise ArtefactVersionError(
+            f"The triage model {meta.get('version', '?')} was trained with other library "
+            f"versions: {'; '.join(differences)}. Retrain it with `make train` "
+            "(or `python -m triage_model train`)."
+        )
+
+
+def read_bundle(folder: Path) -> tuple[Bundle, dict[str, Any]]:
+    """Load an artefact folder after checking its versions; returns the bundle and metadata."""
+    import joblib
+
+    meta = read_metadata(folder)
+    check_versions(meta)
+    try:
+        bundle = joblib.load(folder / MODEL_FILE)
+    except (OSError, EOFError, ValueError) as exc:
+        raise ArtefactError(f"Cannot read {folder / MODEL_FILE}: {exc}. Retrain it.") from exc
+    if not isinstance(bundle, Bundle):
+        raise ArtefactError(f"{folder / MODEL_FILE} is not a triage model bundle. Retrain it.")
+    return bundle, meta

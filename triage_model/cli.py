@@ -1,0 +1,179 @@
+"""``python -m triage_model train | evaluate | predict | demo``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from triage_model.artefact import DEFAULT_ROOT, default_model_dir
+from triage_model.dataset import DEFAULT_HELDOUT_DIR, DEFAULT_TRAIN_DIR, DatasetError
+from triage_model.errors import ArtefactError, InvalidText
+from triage_model.labels import CATEGORY_NAMES_ZH, TRIGGER_NAMES_ZH
+from triage_model.prediction import TriagePrediction
+
+DEMO_MESSAGES = (
+    "我买的电饭煲用了两次就不加热了，订单号 2024112212345678",
+    "快递显示已签收，可我根本没收到，打了三次电话都没人管",
+    "退货寄回去十天了还没退款，客服也不回消息",
+    "充电宝充电的时候冒烟了，孩子的手被烫伤了！",
+    "我的帳號被盜了，有人用我的錢下了好幾單",
+    "优惠券怎么用不了？",
+    "不会去12315的，就是想换个尺码",
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m triage_model", description="Complaint triage: category and urgency."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train and write a versioned artefact")
+    train.add_argument("--data", type=Path, default=DEFAULT_TRAIN_DIR, help="training folder")
+    train.add_argument("--out", type=Path, default=DEFAULT_ROOT, help="artefact root folder")
+    train.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+
+    evaluate = commands.add_parser("evaluate", help="score a model on the held-out file")
+    evaluate.add_argument("--model", type=Path, default=None, help="artefact folder")
+    evaluate.add_argument("--data", type=Path, default=DEFAULT_HELDOUT_DIR)
+    evaluate.add_argument("--reports", type=Path, default=Path("reports/triage"))
+    evaluate.add_argument("--quiet", action="store_true", help="omit the misclassified list")
+
+    predict = commands.add_parser("predict", help="JSON lines in, JSON lines out")
+    predict.add_argument("--model", type=Path, default=None, help="artefact folder")
+    predict.add_argument("--text", help="triage one message and print it readably")
+    predict.add_argument(
+        "--batch-size", type=int, default=1,
+        help="lines per batch; raise it for files (default 1 answers each line at once)",
+    )
+
+    demo = commands.add_parser("demo", help="triage a few example messages")
+    demo.add_argument("--model", type=Path, default=None, help="artefact folder")
+    return parser
+
+
+def _load(path: Path | None) -> Any:
+    from triage_model.predictor import TriageModel
+
+    return TriageModel.load(path if path is not None else default_model_dir())
+
+
+def _error_line(error: InvalidText, fields: dict[str, Any], line_number: int) -> dict[str, Any]:
+    passthrough = {k: v for k, v in fields.items() if k != "text"}
+    return {**passthrough, "line": line_number, "error": error.as_dict()}
+
+
+def _parse(line: str) -> tuple[dict[str, Any], object] | InvalidText:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return InvalidText("invalid_json", f"not a JSON line: {exc.msg}")
+    if not isinstance(record, dict):
+        return InvalidText("invalid_json", "expected a JSON object such as {\"text\": \"...\"}")
+    if "text" not in record:
+        return InvalidText("missing_text", "the object has no 'text' field")
+    return record, record["text"]
+
+
+def _batches(stream: TextIO, size: int) -> Iterator[list[tuple[int, str]]]:
+    batch: list[tuple[int, str]] = []
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        batch.append((number, line))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def predict_stream(model: Any, stream: TextIO, out: TextIO, batch_size: int) -> int:
+    """The JSON-lines contract: one output line per non-blank input line, never a traceback."""
+    written = 0
+    for batch in _batches(stream, max(1, batch_size)):
+        parsed = [(number, _parse(line)) for number, line in batch]
+        texts = [item[1] for _, item in parsed if not isinstance(item, InvalidText)]
+        results = iter(model.triage_batch(texts))
+        for number, item in parsed:
+            if isinstance(item, InvalidText):
+                row = _error_line(item, {}, number)
+            else:
+                fields, _ = item
+                result = next(results)
+                if isinstance(result, InvalidText):
+                    row = _error_line(result, fields, number)
+                else:
+                    row = {**fields, **result.as_dict()}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            written += 1
+        out.flush()
+    return written
+
+
+def describe(prediction: TriagePrediction) -> str:
+    """A readable, bilingual summary of one prediction."""
+    lines = [
+        f"category  {prediction.category} ({CATEGORY_NAMES_ZH[prediction.category]})  "
+        f"confidence {prediction.category_confidence:.2f}",
+        f"urgency   {prediction.urgency}  score {prediction.urgency_score:.2f}",
+    ]
+    for reason in prediction.reasons:
+        lines.append(
+            f"  reason  {reason.trigger} ({TRIGGER_NAMES_ZH[reason.trigger]}) "
+            f"by {reason.source}: {reason.evidence}"
+        )
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "train":
+        from triage_model.training import train
+
+        train(data_dir=args.data, out_root=args.out, folds=args.folds)
+        return 0
+    if args.command == "evaluate":
+        from triage_model.dataset import load_examples
+        from triage_model.evaluation import evaluate
+
+        evaluation = evaluate(_load(args.model), load_examples([args.data]), args.reports)
+        text = evaluation.text
+        if args.quiet:
+            text = text.split("\nmisclassified:")[0] + f"\nmisclassified: {evaluation.report['misclassified']}"
+        print(text)
+        print(f"\nreport, confusion.png and misclassified.jsonl in {evaluation.folder}")
+        return 0
+    if args.command == "predict":
+        model = _load(args.model)
+        if args.text is not None:
+            try:
+                print(describe(model.predict(args.text)))
+            except InvalidText as error:
+                print(f"error: {error.message} / {error.message_zh}", file=sys.stderr)
+                return 1
+            return 0
+        predict_stream(model, sys.stdin, sys.stdout, args.batch_size)
+        return 0
+    if args.command == "demo":
+        model = _load(args.model)
+        print(f"triage model {model.version}\n")
+        for message in DEMO_MESSAGES:
+            print(f"» {message}\n{describe(model.predict(message))}\n")
+        print("Try your own: .venv/bin/python -m triage_model predict --text \"快递三天没动了\"")
+        return 0
+    raise AssertionError(args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (ArtefactError, DatasetError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,100 @@
+"""Labelled complaints: reading, checking and fingerprinting the JSON-lines files.
+
+Each line of ``nlu_data/triage/{train,heldout}/*.jsonl`` is
+``{"text": ..., "category": ..., "urgency": ..., "triggers": [...]}`` as the labels guide
+defines them. Loading checks every line, so a trainer's typo fails the build with the file and
+line number instead of silently training on a wrong label.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from triage_model.labels import CATEGORIES, TRIGGERS, URGENCIES
+
+DEFAULT_TRAIN_DIR = Path("nlu_data/triage/train")
+DEFAULT_HELDOUT_DIR = Path("nlu_data/triage/heldout")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled shopper message."""
+
+    text: str
+    category: str
+    urgency: str
+    triggers: tuple[str, ...]
+
+    @property
+    def trigger_class(self) -> str:
+        """The urgency model's target: the first trigger, or ``none`` for a normal message."""
+        return self.triggers[0] if self.triggers else "none"
+
+
+class DatasetError(ValueError):
+    """A data file has a line that does not follow the labels guide."""
+
+
+def _parse_line(line: str, where: str) -> Example:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{where}: not JSON ({exc.msg})") from exc
+    if not isinstance(record, dict):
+        raise DatasetError(f"{where}: expected a JSON object")
+    text, category = record.get("text"), record.get("category")
+    urgency, triggers = record.get("urgency"), record.get("triggers", [])
+    if not isinstance(text, str) or not text.strip():
+        raise DatasetError(f"{where}: 'text' must be a non-empty string")
+    if category not in CATEGORIES:
+        raise DatasetError(f"{where}: category {category!r} is not one of {CATEGORIES}")
+    if urgency not in URGENCIES:
+        raise DatasetError(f"{where}: urgency {urgency!r} is not one of {URGENCIES}")
+    if not isinstance(triggers, list) or any(t not in TRIGGERS for t in triggers):
+        raise DatasetError(f"{where}: triggers must be a list drawn from {TRIGGERS}")
+    if (urgency == "urgent") != bool(triggers):
+        raise DatasetError(f"{where}: urgent messages need triggers, normal ones none")
+    return Example(text=text, category=str(category), urgency=str(urgency), triggers=tuple(triggers))
+
+
+def data_files(source: Path) -> list[Path]:
+    """The ``.jsonl`` files of a folder (sorted, so hashes are stable), or the file itself."""
+    if source.is_dir():
+        return sorted(source.glob("*.jsonl"))
+    return [source]
+
+
+def load_examples(sources: Iterable[Path]) -> list[Example]:
+    """Read and check every example; duplicated texts are an error (they bias the model)."""
+    examples: list[Example] = []
+    seen: dict[str, str] = {}
+    for source in sources:
+        files = data_files(source)
+        if not files:
+            raise DatasetError(f"{source}: no .jsonl files found")
+        for path in files:
+            with path.open(encoding="utf-8") as handle:
+                for number, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    where = f"{path}:{number}"
+                    example = _parse_line(line, where)
+                    if example.text in seen:
+                        raise DatasetError(f"{where}: duplicate of {seen[example.text]}")
+                    seen[example.text] = where
+                    examples.append(example)
+    return examples
+
+
+def fingerprint(sources: Iterable[Path]) -> str:
+    """SHA-256 over the data files' names and bytes: the artefact records what it was trained on."""
+    digest = hashlib.sha256()
+    for source in sources:
+        for path in data_files(source):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,142 @@
+"""Evaluation on the held-out file: per-class scores, urgent recall/precision, confusion matrix
+(text and PNG) and the misclassified examples, written to ``reports/triage/<version>/``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
+from triage_model.dataset import Example
+from triage_model.labels import CATEGORIES
+from triage_model.predictor import TriageModel
+
+DEFAULT_REPORT_ROOT = Path("reports/triage")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    report: dict[str, Any]
+    text: str
+    folder: Path
+
+
+def _confusion_text(matrix: list[list[int]]) -> str:
+    width = max(len(c) for c in CATEGORIES) + 2
+    header = "true \\ predicted".ljust(width + 6) + "".join(c.rjust(width) for c in CATEGORIES)
+    rows = [header]
+    for name, row in zip(CATEGORIES, matrix):
+        rows.append(name.ljust(width + 6) + "".join(str(v).rjust(width) for v in row))
+    return "\n".join(rows)
+
+
+def _confusion_png(matrix: list[list[int]], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on servers and CI
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(5.5, 4.5))
+    image = axes.imshow(matrix, cmap="Blues")
+    axes.set_xticks(range(len(CATEGORIES)), CATEGORIES, rotation=30)
+    axes.set_yticks(range(len(CATEGORIES)), CATEGORIES)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(title)
+    peak = max(max(row) for row in matrix) or 1
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            colour = "white" if value > peak / 2 else "black"
+            axes.text(j, i, str(value), ha="center", va="center", color=colour)
+    figure.colorbar(image)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def evaluate(model: TriageModel, examples: list[Example], report_root: Path) -> Evaluation:
+    """Score ``model`` on ``examples`` and write the report files."""
+    predictions = model.predict_many([example.text for example in examples])
+    true_category = [example.category for example in examples]
+    predicted_category = [p.category for p in predictions]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        true_category, predicted_category, labels=list(CATEGORIES), zero_division=0
+    )
+    matrix = confusion_matrix(true_category, predicted_category, labels=list(CATEGORIES)).tolist()
+    urgent_true = [e.urgency == "urgent" for e in examples]
+    urgent_pred = [p.is_urgent for p in predictions]
+    hits = sum(t and p for t, p in zip(urgent_true, urgent_pred))
+    urgent_recall = hits / max(1, sum(urgent_true))
+    urgent_precision = hits / max(1, sum(urgent_pred))
+    misclassified = [
+        {
+            "text": e.text,
+            "category": e.category,
+            "predicted_category": p.category,
+            "category_confidence": round(p.category_confidence, 3),
+            "urgency": e.urgency,
+            "predicted_urgency": p.urgency,
+            "urgency_score": round(p.urgency_score, 3),
+            "triggers": list(e.triggers),
+            "reasons": [r.as_dict() for r in p.reasons],
+        }
+        for e, p in zip(examples, predictions)
+        if e.category != p.category or e.urgency != p.urgency
+    ]
+    report: dict[str, Any] = {
+        "model_version": model.version,
+        "examples": len(examples),
+        "category": {
+            name: {"precision": round(float(pr), 4), "recall": round(float(rc), 4),
+                   "f1": round(float(f), 4), "support": int(s)}
+            for name, pr, rc, f, s in zip(CATEGORIES, precision, recall, f1, support)
+        },
+        "category_macro_f1": round(
+            float(f1_score(true_category, predicted_category, average="macro")), 4
+        ),
+        "urgent_recall": round(urgent_recall, 4),
+        "urgent_precision": round(urgent_precision, 4),
+        "urgent_support": sum(urgent_true),
+        "urgency_threshold": model.urgency_threshold,
+        "confusion_matrix": {"labels": list(CATEGORIES), "matrix": matrix},
+        "misclassified": len(misclassified),
+    }
+    folder = report_root / (model.version or "unversioned")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    with (folder / "misclassified.jsonl").open("w", encoding="utf-8") as handle:
+        for row in misclassified:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    _confusion_png(matrix, folder / "confusion.png", f"triage {model.version}")
+    return Evaluation(report=report, text=_render(report, misclassified), folder=folder)
+
+
+def _render(report: dict[str, Any], misclassified: list[dict[str, Any]]) -> str:
+    lines = [f"model {report['model_version']} on {report['examples']} held-out messages", ""]
+    lines.append(f"{'category':<14}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
+    for name in CATEGORIES:
+        row = report["category"][name]
+        lines.append(
+            f"{name:<14}{row['precision']:>10.3f}{row['recall']:>10.3f}"
+            f"{row['f1']:>10.3f}{row['support']:>10}"
+        )
+    lines += [
+        f"{'macro-F1':<14}{report['category_macro_f1']:>30.3f}",
+        "",
+        f"urgent recall {report['urgent_recall']:.3f}, precision {report['urgent_precision']:.3f} "
+        f"({report['urgent_support']} urgent, threshold {report['urgency_threshold']:.3f})",
+        "",
+        _confusion_text(report["confusion_matrix"]["matrix"]),
+        "",
+        f"misclassified: {len(misclassified)}",
+    ]
+    for row in misclassified:
+        lines.append(
+            f"  [{row['category']}/{row['urgency']} → {row['predicted_category']}/"
+            f"{row['predicted_urgency']} {row['urgency_score']:.2f}] {row['text']}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,35 @@
+"""Label names from ../shared/triage-labels.md, in one place so every module agrees."""
+
+from typing import Final
+
+CATEGORIES: Final = ("quality", "logistics", "after_sales", "other")
+URGENCIES: Final = ("urgent", "normal")
+
+#: The six urgency triggers of the labels guide, in the guide's order.
+TRIGGERS: Final = (
+    "safety_health",
+    "external_threat",
+    "fraud_security",
+    "repeated_failure",
+    "large_loss",
+    "severe_distress",
+)
+
+#: The "no trigger" class of the urgency model.
+NO_TRIGGER: Final = "none"
+
+CATEGORY_NAMES_ZH: Final = {
+    "quality": "商品质量",
+    "logistics": "物流配送",
+    "after_sales": "售后服务",
+    "other": "其他",
+}
+
+TRIGGER_NAMES_ZH: Final = {
+    "safety_health": "人身安全或健康",
+    "external_threat": "表示将向外部投诉或求助",
+    "fraud_security": "欺诈或账户安全",
+    "repeated_failure": "多次反映仍未解决",
+    "large_loss": "重大损失或时间紧迫",
+    "severe_distress": "情绪极度激动",
+}

@@ -1,0 +1,54 @@
+"""The result of triaging one message, and its JSON form (the design's predict contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a message was judged urgent: which trigger, found by what, on which words."""
+
+    trigger: str
+    source: str  # "rule" (a pattern matched) or "model" (the classifier's most likely trigger)
+    evidence: str  # the matched words for a rule; the trigger probability for the model
+
+    def as_dict(self) -> dict[str, str]:
+        return {"trigger": self.trigger, "source": self.source, "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
+class TriagePrediction:
+    """Category and urgency of one message, with confidences and the urgency reasons."""
+
+    category: str
+    category_confidence: float
+    category_probabilities: dict[str, float]
+    urgency: str
+    urgency_score: float
+    reasons: tuple[Reason, ...] = ()
+    warnings: tuple[str, ...] = ()
+    model_version: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.urgency == "urgent"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON object ``python -m triage_model predict`` writes for this message."""
+        result: dict[str, Any] = {
+            "category": self.category,
+            "category_confidence": round(self.category_confidence, 4),
+            "category_probabilities": {
+                name: round(p, 4) for name, p in self.category_probabilities.items()
+            },
+            "urgency": self.urgency,
+            "urgency_score": round(self.urgency_score, 4),
+            "reasons": [reason.as_dict() for reason in self.reasons],
+            "model_version": self.model_version,
+        }
+        if self.warnings:
+            result["warnings"] = list(self.warnings)
+        return result

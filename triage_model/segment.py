@@ -1,0 +1,68 @@
+"""jieba word segmentation with the shop vocabulary, and the analyzers the features use.
+
+jieba's global tokenizer is shared process state; we use our own ``jieba.Tokenizer`` so that
+loading our user dictionary cannot change anyone else's segmentation. The analyzers are
+module-level functions (not lambdas) so that a fitted scikit-learn pipeline pickles.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import threading
+import unicodedata
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from triage_model.normalize import PLACEHOLDERS
+
+_lock = threading.Lock()
+_KEEP_CHAR = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfa-z0-9]")
+
+
+def user_dictionary_path() -> Path:
+    """Path of the packaged shop vocabulary (also given to Rasa's JiebaTokenizer)."""
+    return Path(str(resources.files("triage_model").joinpath("userdict/shop_words.txt")))
+
+
+@functools.lru_cache(maxsize=1)
+def tokenizer() -> Any:
+    """The project's jieba tokenizer, built once (about a second) on first use."""
+    with _lock:
+        import jieba
+
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        jieba.setLogLevel(logging.WARNING)
+        instance = jieba.Tokenizer()
+        instance.initialize()
+        instance.load_userdict(str(user_dictionary_path()))
+        return instance
+
+
+def _is_word(token: str) -> bool:
+    """A token worth a feature: has a letter, digit or Chinese character and is no placeholder."""
+    return token not in PLACEHOLDERS and any(
+        unicodedata.category(ch)[0] in "LN" for ch in token
+    )
+
+
+def words(normalized_text: str) -> list[str]:
+    """jieba words of a normalised text, without punctuation, emoji, spaces or placeholders."""
+    return [t for t in tokenizer().lcut(normalized_text, HMM=True) if _is_word(t)]
+
+
+def char_ngrams(normalized_text: str) -> list[str]:
+    """Character 1–3-grams over the Chinese, Latin and digit characters of a normalised text.
+
+    Punctuation, emoji and placeholders are dropped first, so they cannot move the label, and
+    character n-grams catch typos and words jieba splits oddly.
+    """
+    for token in PLACEHOLDERS:
+        normalized_text = normalized_text.replace(token, " ")
+    chars = _KEEP_CHAR.findall(normalized_text)
+    grams = list(chars)
+    grams.extend(a + b for a, b in zip(chars, chars[1:]))
+    grams.extend(a + b + c for a, b, c in zip(chars, chars[1:], chars[2:]))
+    return grams
