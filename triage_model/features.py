@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -24,7 +23,7 @@ def word_ngrams(normalized_text: str) -> list[str]:
 
 
 def _tfidf(analyzer: Callable[[str], list[str]]) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=1, dtype=np.float32)
+    return TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=1)
 
 
 def build_features(kind: str) -> FeatureUnion:

@@ -15,11 +15,15 @@ import numpy as np
 
 from triage_model.artefact import Bundle, default_model_dir, read_bundle
 from triage_model.errors import InvalidText
+from triage_model.fastpath import compile_bundle
 from triage_model.labels import NO_TRIGGER
 from triage_model.normalize import PLACEHOLDERS, normalize, strip_control_characters
 from triage_model.prediction import Reason, TriagePrediction
 from triage_model.segment import tokenizer
 from triage_model.urgency_rules import RuleHit, find_hits
+
+#: Batches up to this size go through the compiled path; larger ones are faster vectorised.
+COMPILED_BATCH_LIMIT = 16
 
 #: Longer texts are refused rather than cut: a shopper's complaint fits in far less, and a
 #: 100,000-character paste is a mistake (or an attack) the caller should hear about.
@@ -63,6 +67,9 @@ class TriageModel:
         self.categories: list[str] = [str(c) for c in bundle.category_model.classes_]
         self.trigger_classes: list[str] = [str(c) for c in bundle.urgency_model.classes_]
         self._none_index = self.trigger_classes.index(NO_TRIGGER)
+        self._compiled = compile_bundle(
+            bundle.features, bundle.category_model, bundle.urgency_model
+        )
         tokenizer()  # build jieba's dictionary now, not on the first shopper's message
 
     @classmethod
@@ -101,7 +108,11 @@ class TriageModel:
                 results[index] = error
             else:
                 valid.append((index, normalized, warnings))
-        if valid:
+        if valid and self._compiled is not None and len(valid) <= COMPILED_BATCH_LIMIT:
+            for index, normalized, warnings in valid:
+                category_row, trigger_row = self._compiled.probabilities(normalized)
+                results[index] = self._combine(normalized, warnings, category_row, trigger_row)
+        elif valid:
             matrix = self._bundle.features.transform([normalized for _, normalized, _ in valid])
             category_proba = self._bundle.category_model.predict_proba(matrix)
             trigger_proba = self._bundle.urgency_model.predict_proba(matrix)

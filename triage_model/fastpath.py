@@ -1,0 +1,140 @@
+"""A lean scoring path for one message at a time, compiled from the fitted sklearn objects.
+
+scikit-learn's per-call input validation, FeatureUnion stacking and sparse-matrix plumbing
+cost about 1.5 ms for a single short message, which is most of a chat turn's budget. The
+models are linear, so the same numbers come from a few dictionary look-ups and one small
+matrix product. :func:`compile_bundle` returns ``None`` for model types it does not know, and
+the predictor then stays on the sklearn path; tests check that both paths agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.special import expit, softmax
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
+
+
+@dataclass(frozen=True)
+class _Vectorizer:
+    analyzer: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    offset: int
+
+    def add_features(self, text: str, indices: list[int], values: list[float]) -> None:
+        counts = Counter(t for t in self.analyzer(text) if t in self.vocabulary)
+        if not counts:
+            return
+        columns = [self.vocabulary[t] for t in counts]
+        weights = [(1.0 + math.log(n)) * self.idf[c] for c, n in zip(columns, counts.values())]
+        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
+        indices.extend(self.offset + c for c in columns)
+        values.extend(w / norm for w in weights)
+
+
+@dataclass(frozen=True)
+class _Linear:
+    coef: np.ndarray  # (n_outputs, n_features), dense
+    intercept: np.ndarray
+
+    def decision(self, indices: list[int], values: list[float]) -> np.ndarray:
+        if not indices:
+            return self.intercept.copy()
+        result: np.ndarray = self.coef[:, indices] @ np.asarray(values) + self.intercept
+        return result
+
+
+def _linear(model: Any) -> _Linear | None:
+    if not isinstance(model, LogisticRegression | LinearSVC) or model.coef_.shape[0] < 3:
+        return None  # binary models have one row; our label sets have 4 and 7 classes
+    return _Linear(np.asarray(model.coef_, dtype=np.float64), np.asarray(model.intercept_))
+
+
+@dataclass(frozen=True)
+class _Calibrated:
+    linear: _Linear
+    slopes: np.ndarray
+    offsets: np.ndarray
+
+    def proba(self, indices: list[int], values: list[float]) -> np.ndarray:
+        calibrated = expit(-(self.slopes * self.linear.decision(indices, values) + self.offsets))
+        total = calibrated.sum()
+        if total == 0:
+            return np.full_like(calibrated, 1.0 / len(calibrated))
+        result: np.ndarray = calibrated / total
+        return result
+
+
+@dataclass(frozen=True)
+class _Softmax:
+    linear: _Linear
+
+    def proba(self, indices: list[int], values: list[float]) -> np.ndarray:
+        result: np.ndarray = softmax(self.linear.decision(indices, values))
+        return result
+
+
+def _probability_model(model: Any) -> _Calibrated | _Softmax | None:
+    if isinstance(model, CalibratedClassifierCV) and len(model.calibrated_classifiers_) == 1:
+        inner = model.calibrated_classifiers_[0]
+        linear = _linear(inner.estimator)
+        if linear is None or list(inner.estimator.classes_) != list(model.classes_):
+            return None
+        slopes = np.array([c.a_ for c in inner.calibrators])
+        offsets = np.array([c.b_ for c in inner.calibrators])
+        return _Calibrated(linear, slopes, offsets)
+    if isinstance(model, LogisticRegression):
+        linear = _linear(model)
+        return _Softmax(linear) if linear is not None else None
+    return None
+
+
+@dataclass(frozen=True)
+class CompiledBundle:
+    """Category and trigger probabilities for one normalised text, without sklearn calls."""
+
+    vectorizers: tuple[_Vectorizer, ...]
+    category: _Calibrated | _Softmax
+    urgency: _Calibrated | _Softmax
+
+    def probabilities(self, normalized: str) -> tuple[np.ndarray, np.ndarray]:
+        indices: list[int] = []
+        values: list[float] = []
+        for vectorizer in self.vectorizers:
+            vectorizer.add_features(normalized, indices, values)
+        return self.category.proba(indices, values), self.urgency.proba(indices, values)
+
+
+def compile_bundle(features: Any, category_model: Any, urgency_model: Any) -> CompiledBundle | None:
+    """Compile fitted parts into a :class:`CompiledBundle`, or ``None`` if unsupported."""
+    if not isinstance(features, FeatureUnion):
+        return None
+    vectorizers: list[_Vectorizer] = []
+    offset = 0
+    for _, vectorizer in features.transformer_list:
+        if not (
+            isinstance(vectorizer, TfidfVectorizer)
+            and callable(vectorizer.analyzer)
+            and vectorizer.sublinear_tf
+            and vectorizer.norm == "l2"
+            and vectorizer.use_idf
+        ):
+            return None
+        vocabulary = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
+        vectorizers.append(_Vectorizer(vectorizer.analyzer, vocabulary, vectorizer.idf_, offset))
+        offset += len(vocabulary)
+    category = _probability_model(category_model)
+    urgency = _probability_model(urgency_model)
+    if category is None or urgency is None:
+        return None
+    return CompiledBundle(tuple(vectorizers), category, urgency)
