@@ -35,7 +35,8 @@ class Bundle:
 
     features: Any
     category_model: Any
-    urgency_model: Any
+    urgency_model: Any  # binary: classes ["normal", "urgent"]
+    trigger_model: Any  # which of the six triggers, for the reasons
     urgency_threshold: float
     rule_precision: dict[str, float]
 

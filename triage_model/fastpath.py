@@ -55,8 +55,8 @@ class _Linear:
 
 
 def _linear(model: Any) -> _Linear | None:
-    if not isinstance(model, LogisticRegression | LinearSVC) or model.coef_.shape[0] < 3:
-        return None  # binary models have one row; our label sets have 4 and 7 classes
+    if not isinstance(model, LogisticRegression | LinearSVC):
+        return None
     return _Linear(np.asarray(model.coef_, dtype=np.float64), np.asarray(model.intercept_))
 
 
@@ -68,6 +68,8 @@ class _Calibrated:
 
     def proba(self, indices: list[int], values: list[float]) -> np.ndarray:
         calibrated = expit(-(self.slopes * self.linear.decision(indices, values) + self.offsets))
+        if len(calibrated) == 1:  # binary: one decision for the second class, as sklearn does
+            return np.array([1.0 - calibrated[0], calibrated[0]])
         total = calibrated.sum()
         if total == 0:
             return np.full_like(calibrated, 1.0 / len(calibrated))
@@ -80,7 +82,11 @@ class _Softmax:
     linear: _Linear
 
     def proba(self, indices: list[int], values: list[float]) -> np.ndarray:
-        result: np.ndarray = softmax(self.linear.decision(indices, values))
+        decision = self.linear.decision(indices, values)
+        if len(decision) == 1:
+            positive = float(expit(decision[0]))
+            return np.array([1.0 - positive, positive])
+        result: np.ndarray = softmax(decision)
         return result
 
 
@@ -101,21 +107,28 @@ def _probability_model(model: Any) -> _Calibrated | _Softmax | None:
 
 @dataclass(frozen=True)
 class CompiledBundle:
-    """Category and trigger probabilities for one normalised text, without sklearn calls."""
+    """Category, urgency and trigger probabilities for one normalised text, without sklearn."""
 
     vectorizers: tuple[_Vectorizer, ...]
     category: _Calibrated | _Softmax
     urgency: _Calibrated | _Softmax
+    trigger: _Calibrated | _Softmax
 
-    def probabilities(self, normalized: str) -> tuple[np.ndarray, np.ndarray]:
+    def probabilities(self, normalized: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         indices: list[int] = []
         values: list[float] = []
         for vectorizer in self.vectorizers:
             vectorizer.add_features(normalized, indices, values)
-        return self.category.proba(indices, values), self.urgency.proba(indices, values)
+        return (
+            self.category.proba(indices, values),
+            self.urgency.proba(indices, values),
+            self.trigger.proba(indices, values),
+        )
 
 
-def compile_bundle(features: Any, category_model: Any, urgency_model: Any) -> CompiledBundle | None:
+def compile_bundle(
+    features: Any, category_model: Any, urgency_model: Any, trigger_model: Any
+) -> CompiledBundle | None:
     """Compile fitted parts into a :class:`CompiledBundle`, or ``None`` if unsupported."""
     if not isinstance(features, FeatureUnion):
         return None
@@ -135,6 +148,7 @@ def compile_bundle(features: Any, category_model: Any, urgency_model: Any) -> Co
         offset += len(vocabulary)
     category = _probability_model(category_model)
     urgency = _probability_model(urgency_model)
-    if category is None or urgency is None:
+    trigger = _probability_model(trigger_model)
+    if category is None or urgency is None or trigger is None:
         return None
-    return CompiledBundle(tuple(vectorizers), category, urgency)
+    return CompiledBundle(tuple(vectorizers), category, urgency, trigger)

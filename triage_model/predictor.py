@@ -16,7 +16,6 @@ import numpy as np
 from triage_model.artefact import Bundle, default_model_dir, read_bundle
 from triage_model.errors import InvalidText
 from triage_model.fastpath import compile_bundle
-from triage_model.labels import NO_TRIGGER
 from triage_model.normalize import PLACEHOLDERS, normalize, strip_control_characters
 from triage_model.prediction import Reason, TriagePrediction
 from triage_model.segment import tokenizer
@@ -65,10 +64,10 @@ class TriageModel:
         self.metadata = metadata
         self.version: str = str(metadata.get("version", ""))
         self.categories: list[str] = [str(c) for c in bundle.category_model.classes_]
-        self.trigger_classes: list[str] = [str(c) for c in bundle.urgency_model.classes_]
-        self._none_index = self.trigger_classes.index(NO_TRIGGER)
+        self.trigger_classes: list[str] = [str(c) for c in bundle.trigger_model.classes_]
+        self._urgent_index = [str(c) for c in bundle.urgency_model.classes_].index("urgent")
         self._compiled = compile_bundle(
-            bundle.features, bundle.category_model, bundle.urgency_model
+            bundle.features, bundle.category_model, bundle.urgency_model, bundle.trigger_model
         )
         tokenizer()  # build jieba's dictionary now, not on the first shopper's message
 
@@ -110,15 +109,17 @@ class TriageModel:
                 valid.append((index, normalized, warnings))
         if valid and self._compiled is not None and len(valid) <= COMPILED_BATCH_LIMIT:
             for index, normalized, warnings in valid:
-                category_row, trigger_row = self._compiled.probabilities(normalized)
-                results[index] = self._combine(normalized, warnings, category_row, trigger_row)
+                rows = self._compiled.probabilities(normalized)
+                results[index] = self._combine(normalized, warnings, *rows)
         elif valid:
             matrix = self._bundle.features.transform([normalized for _, normalized, _ in valid])
             category_proba = self._bundle.category_model.predict_proba(matrix)
-            trigger_proba = self._bundle.urgency_model.predict_proba(matrix)
+            urgency_proba = self._bundle.urgency_model.predict_proba(matrix)
+            trigger_proba = self._bundle.trigger_model.predict_proba(matrix)
             for row, (index, normalized, warnings) in enumerate(valid):
                 results[index] = self._combine(
-                    normalized, warnings, category_proba[row], trigger_proba[row]
+                    normalized, warnings, category_proba[row], urgency_proba[row],
+                    trigger_proba[row],
                 )
         return [r for r in results if r is not None]
 
@@ -127,10 +128,11 @@ class TriageModel:
         normalized: str,
         warnings: tuple[str, ...],
         category_proba: np.ndarray,
+        urgency_proba: np.ndarray,
         trigger_proba: np.ndarray,
     ) -> TriagePrediction:
         best = int(np.argmax(category_proba))
-        model_urgency = 1.0 - float(trigger_proba[self._none_index])
+        model_urgency = float(urgency_proba[self._urgent_index])
         hits = find_hits(normalized)
         score = max([model_urgency, *(self._rule_score(hit) for hit in hits)])
         urgent = score >= self._bundle.urgency_threshold
@@ -138,11 +140,9 @@ class TriageModel:
         if urgent:
             reasons = [Reason(hit.trigger, "rule", hit.evidence) for hit in hits]
             if model_urgency >= self._bundle.urgency_threshold or not reasons:
-                trigger_scores = trigger_proba.copy()
-                trigger_scores[self._none_index] = -1.0
-                top = int(np.argmax(trigger_scores))
+                top = int(np.argmax(trigger_proba))
                 reasons.append(
-                    Reason(self.trigger_classes[top], "model", f"{trigger_scores[top]:.2f}")
+                    Reason(self.trigger_classes[top], "model", f"{trigger_proba[top]:.2f}")
                 )
         return TriagePrediction(
             category=self.categories[best],

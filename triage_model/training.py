@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from sklearn.pipeline import Pipeline
 from triage_model.artefact import DEFAULT_ROOT, Bundle, write_artefact
 from triage_model.dataset import DEFAULT_TRAIN_DIR, Example, fingerprint, load_examples
 from triage_model.features import CATEGORY_CANDIDATES, Candidate, build_features
-from triage_model.features import urgency_classifier
-from triage_model.labels import CATEGORIES, NO_TRIGGER, TRIGGERS
+from triage_model.features import trigger_classifier, urgency_classifier
+from triage_model.labels import CATEGORIES, TRIGGERS
 from triage_model.normalize import normalize
 from triage_model.urgency_rules import PATTERNS, find_hits
 
@@ -126,6 +127,14 @@ def train(
     progress: Progress = _stderr,
 ) -> TrainResult:
     """Train both models on ``data_dir`` and write a new artefact under ``out_root``."""
+    with warnings.catch_warnings():
+        # saga's ConvergenceWarning on a compared candidate is noise in the progress output.
+        warnings.simplefilter("ignore", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*converge.*")
+        return _train(data_dir, out_root, folds, progress)
+
+
+def _train(data_dir: Path, out_root: Path, folds: int, progress: Progress) -> TrainResult:
     started = time.perf_counter()
     progress(f"[1/5] loading {data_dir}")
     examples = load_examples([data_dir])
@@ -146,12 +155,13 @@ def train(
     urgency_pipeline = Pipeline(
         [("features", build_features(chosen.features)), ("model", urgency_classifier())]
     )
+    urgencies = [example.urgency for example in examples]
     oof = cross_val_predict(
-        urgency_pipeline, normalized, trigger_classes, cv=_folds(1, folds), method="predict_proba"
+        urgency_pipeline, normalized, urgencies, cv=_folds(1, folds), method="predict_proba"
     )
-    none_column = sorted(set(trigger_classes)).index(NO_TRIGGER)
-    combined = _combined_scores(1.0 - oof[:, none_column], normalized, rule_scores)
-    is_urgent = np.array([example.urgency == "urgent" for example in examples])
+    urgent_column = sorted(set(urgencies)).index("urgent")
+    combined = _combined_scores(oof[:, urgent_column], normalized, rule_scores)
+    is_urgent = np.array([urgency == "urgent" for urgency in urgencies])
     threshold = choose_threshold(combined, is_urgent, TARGET_RECALL)
     progress(
         f"      threshold {threshold['threshold']:.3f}: out-of-fold recall "
@@ -162,13 +172,18 @@ def train(
     features = build_features(chosen.features)
     matrix = features.fit_transform(normalized)
     category_model = chosen.make_classifier().fit(matrix, categories)
-    urgency_model = clone(urgency_pipeline.named_steps["model"]).fit(matrix, trigger_classes)
+    urgency_model = clone(urgency_pipeline.named_steps["model"]).fit(matrix, urgencies)
+    urgent_rows = np.flatnonzero(is_urgent)
+    trigger_model = trigger_classifier().fit(
+        matrix[urgent_rows], [trigger_classes[row] for row in urgent_rows]
+    )
 
     progress("[5/5] writing the artefact")
     bundle = Bundle(
         features=features,
         category_model=category_model,
         urgency_model=urgency_model,
+        trigger_model=trigger_model,
         urgency_threshold=threshold["threshold"],
         rule_precision=rule_scores,
     )

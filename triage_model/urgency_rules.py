@@ -3,8 +3,8 @@
 Rules read the *normalised* text (Simplified, half-width, placeholders). Each pattern has a
 name so that training can measure how often it is right (its precision on the labelled data)
 and the predictor can say which words made a message urgent. A match is ignored when a
-negation sits just before it in the same clause (还好没有受伤, 不会去12315) or, for repeated
-failure, when the clause says the earlier problem is solved (之前的问题已经解决了).
+negation sits just before it in the same clause (还好没有受伤, 不会去12315, 原本打算打12315) or
+when the clause says the problem is settled (之前账号被盗的事已经解决了).
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from typing import Final
 _CLAUSE_SPLIT: Final = re.compile(r"[,.!?;:，。！？；：、\n~…]+")
 _NEGATION_WINDOW: Final = 6
 _NEGATION: Final = re.compile(
-    r"(没有|没|不会|不想|不打算|没打算|不至于|不用|不需要|无需|别|不必|不要|并未|未曾|未|并没|无)"
+    r"(没有|没|不会|不想|不打算|没打算|不至于|不用|不需要|无需|别|不必|不要|并未|未曾|未|并没|无|不是"
+    r"|原本|本来|本想|原来想|差一点就要)"
 )
 # Words after a negation that turn it into a condition or a complaint, not a denial:
 # 没人管我就报警 (no one helps → I call the police) still threatens.
 _CONDITION: Final = re.compile(r"(就|才|只能|只好|否则|不然|再|直接|要)")
-_SOLVED: Final = re.compile(r"(已经解决|已解决|解决好了|处理好了|已经处理|已经退了|已经收到)")
+_SOLVED: Final = re.compile(
+    r"(已经解决|已解决|解决好了|处理好了|已经处理|已经退了|已经收到|退回来了|那是气话|别当真)"
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p("external_threat", "hotline", r"12315|315|12345|消协|消费者协会|消保委"),
     _p("external_threat", "regulator", r"市场监管|市场监督|工商|邮政局|邮政管理局|监管部门|有关部门"),
     _p("external_threat", "legal", r"律师|起诉|法院|打官司|诉讼|法律途径|维权到底"),
-    _p("external_threat", "police", r"报警|报案|警察|公安|派出所|110"),
+    _p("external_threat", "police", r"报警|报案|警察|公安|派出所|(打|报|拨)110"),
     _p("external_threat", "media", r"媒体|记者|曝光|电视台|上新闻|黑猫投诉|挂到网上|发到网上"),
     _p("external_threat", "social", r"(发|挂|曝|晒).{0,6}(微博|抖音|小红书|朋友圈|知乎|b站)"
        r"|(微博|抖音|小红书).{0,4}(曝光|发帖|挂|曝|说说)"),
@@ -72,16 +75,21 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p("fraud_security", "scam", r"骗子|诈骗|被骗|骗了|冒充|假冒.{0,4}客服|假客服|钓鱼|骗钱"),
     _p("fraud_security", "leak", r"泄露|泄漏|信息被卖|信息外泄|个人信息.{0,6}被|知道我的(名字|地址|电话|订单)"),
     # 4. Repeated failure.
-    _p("repeated_failure", "times", r"第[二两三四五六七八九十2-9]次|[二两三四五六七八九十几多好无数2-9]+次了"
-       r"|(找|联系|打|催|问|投诉|反映|申请|提交|沟通)了?(客服)?(好|无数|[二两三四五六七八九十几多3-9])+次"
-       r"|多次|好几次|屡次|三番五次|反反复复|一再"),
-    _p("repeated_failure", "duration", r"([一二两三四五六七八九十几多半1-9]|一两)个?多?(月|星期|礼拜|周)(了|都|还|过去|没|没有)"
-       r"|[1-9][0-9]天(了|都|还)|十几天|二十多?天|一个多月"),
+    _p("repeated_failure", "times",
+       r"第[二两三四五六七八九十2-9]次.{0,3}(找|联系|打|催|问|投诉|反映|申请|提|来|说|跟|咨询)"
+       r"|第[三四五六七八九十3-9]次了|[三四五六七八九十几多好无数3-9]+次了"
+       r"|(找|联系|打|催|问|投诉|反映|申请|提交|沟通|咨询)了?(客服|你们)?(好|无数|很多|[三四五六七八九十几多3-9])+次"
+       r"|屡次|三番五次|反反复复|一再"),
+    _p("repeated_failure", "duration",
+       r"([两三四五六七八九十几多半2-9]|一两)个?多?(星期|礼拜|周)(了|都|还|过去|没|没有)"
+       r"|([一二两三四五六七八九十几多半1-9]|一两)个多?月(了|都|还|过去|没|没有)"
+       r"|[2-9][0-9]天(了|都|还)|二十多?天|一个多月"),
     _p("repeated_failure", "ignored", r"(一直|始终|根本|从来)没?(人|有人)(理|管|处理|回复|解决)|没完没了|踢皮球|推来推去"),
     # 5. Large loss or time-critical need.
     _p("large_loss", "expensive_lost", r"(手机|电脑|笔记本|iphone|ipad|相机|金|钻|首饰|手表|名表|项链|戒指|包包|奢侈品)"
        r".{0,10}(丢|丢了|丢失|弄丢|没了|找不到|不见了|被冒领|摔碎|碎了|报废)"),
-    _p("large_loss", "big_amount", r"(NUM[4-9]|[几上一两三四五六七八九]万|几千|上千|好几千|[一二两三四五六七八九]千)\s?(多)?(元|块|rmb)?"),
+    # Prices of four digits are everyday goods; only five digits or 万 is a large loss by itself.
+    _p("large_loss", "big_amount", r"(NUM[5-9]|[几上一两三四五六七八九十]万)\s?(多)?(元|块|rmb)?"),
     _p("large_loss", "medicine", r"(药|胰岛素|降压|救命|医用|氧气|奶粉)"
        r".{0,10}(没到|没收到|没送|还没|急用|急需|等着用|断了)"),
     _p("large_loss", "perishable", r"(活|鲜活|海鲜|螃蟹|龙虾|鱼|虾|鲜花|花束|水果|生鲜|宠物|猫|狗|冷链|蛋糕|肉)"
@@ -108,9 +116,10 @@ def find_hits(normalized_text: str) -> list[RuleHit]:
     for clause in _CLAUSE_SPLIT.split(normalized_text):
         if not clause.strip():
             continue
-        solved = _SOLVED.search(clause) is not None
+        if _SOLVED.search(clause):
+            continue  # 之前账号被盗的事已经解决了: an old, settled problem is not urgent now
         for pattern in PATTERNS:
-            if pattern.name in hits or (solved and pattern.trigger == "repeated_failure"):
+            if pattern.name in hits:
                 continue
             for match in pattern.regex.finditer(clause):
                 if not _negated(clause, match.start()):

@@ -1,0 +1,48 @@
+"""Urgency rules: each trigger fires on plain cases; negations and solved problems do not."""
+
+import pytest
+
+from triage_model.normalize import normalize
+from triage_model.urgency_rules import find_hits
+
+
+def triggers(text: str) -> set[str]:
+    return {hit.trigger for hit in find_hits(normalize(text))}
+
+
+@pytest.mark.parametrize(
+    ("text", "trigger"),
+    [
+        ("充电宝冒烟了差点着火", "safety_health"),
+        ("孩子把零件吞下去了", "safety_health"),
+        ("用了面膜脸上全是红肿过敏", "safety_health"),
+        ("再不处理我就打12315", "external_threat"),
+        ("我已经找律师了", "external_threat"),
+        ("没人管我就报警", "external_threat"),  # a condition, not a denial
+        ("我的帳號被盜了", "fraud_security"),  # Traditional input
+        ("不是我本人下的单，钱被扣了", "fraud_security"),
+        ("这是我第三次找客服了", "repeated_failure"),
+        ("一个多月了还没解决", "repeated_failure"),
+        ("花了8999买的手机丢了", "large_loss"),
+        ("活螃蟹到的时候全死了", "large_loss"),
+        ("我真的不想活了", "severe_distress"),
+    ],
+)
+def test_trigger_fires(text: str, trigger: str) -> None:
+    assert trigger in triggers(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "还好没有受伤",
+        "不会去12315的，就想换一个",
+        "之前的问题已经解决了，这次是另一个",
+        "孩子没有吞下去，就是零件松了",
+        "不想闹到消协，给我换个新的就行",
+        "用了两次就不加热了",
+        "快递晚了一天",
+    ],
+)
+def test_negated_or_harmless_text_fires_nothing(text: str) -> None:
+    assert triggers(text) == set()
