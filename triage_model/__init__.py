@@ -5,8 +5,13 @@ Usable without Rasa. Load a trained artefact once with :func:`load_model` and ca
 Nothing is loaded at import time: jieba's dictionary and OpenCC are built on first use.
 """
 
+from typing import TYPE_CHECKING
+
 from triage_model.errors import ArtefactError, ArtefactVersionError, InvalidText
 from triage_model.prediction import Reason, TriagePrediction
+
+if TYPE_CHECKING:
+    from triage_model.predictor import TriageModel
 
 __all__ = [
     "ArtefactError",
@@ -18,7 +23,7 @@ __all__ = [
 ]
 
 
-def load_model(path: str | None = None) -> "TriageModel":  # noqa: F821 - resolved lazily below
+def load_model(path: str | None = None) -> "TriageModel":
     """Load a trained triage artefact (default: ``$TRIAGE_MODEL_DIR`` or ``models/triage/latest``).
 
     Imported lazily so that ``import triage_model`` stays cheap for code that only needs the

@@ -46,7 +46,9 @@ def environment_versions() -> dict[str, str]:
     versions = {"python": ".".join(platform.python_version_tuple()[:2])}
     for package in PINNED_PACKAGES:
         versions[package] = importlib_metadata.version(package)
-    versions["shop_words.txt"] = hashlib.sha256(user_dictionary_path().read_bytes()).hexdigest()[:16]
+    versions["shop_words.txt"] = hashlib.sha256(user_dictionary_path().read_bytes()).hexdigest()[
+        :16
+    ]
     return versions
 
 

@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", type=Path, default=None, help="artefact folder")
     predict.add_argument("--text", help="triage one message and print it readably")
     predict.add_argument(
-        "--batch-size", type=int, default=1,
+        "--batch-size",
+        type=int,
+        default=1,
         help="lines per batch; raise it for files (default 1 answers each line at once)",
     )
 
@@ -73,7 +75,7 @@ def _parse(line: str) -> tuple[dict[str, Any], object] | InvalidText:
     except json.JSONDecodeError as exc:
         return InvalidText("invalid_json", f"not a JSON line: {exc.msg}")
     if not isinstance(record, dict):
-        return InvalidText("invalid_json", "expected a JSON object such as {\"text\": \"...\"}")
+        return InvalidText("invalid_json", 'expected a JSON object such as {"text": "..."}')
     if "text" not in record:
         return InvalidText("missing_text", "the object has no 'text' field")
     return record, record["text"]
@@ -143,7 +145,10 @@ def _run(args: argparse.Namespace) -> int:
         evaluation = evaluate(_load(args.model), load_examples([args.data]), args.reports)
         text = evaluation.text
         if args.quiet:
-            text = text.split("\nmisclassified:")[0] + f"\nmisclassified: {evaluation.report['misclassified']}"
+            text = (
+                text.split("\nmisclassified:")[0]
+                + f"\nmisclassified: {evaluation.report['misclassified']}"
+            )
         print(text)
         print(f"\nreport, confusion.png and misclassified.jsonl in {evaluation.folder}")
         return 0
@@ -163,7 +168,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"triage model {model.version}\n")
         for message in DEMO_MESSAGES:
             print(f"» {message}\n{describe(model.predict(message))}\n")
-        print("Try your own: .venv/bin/python -m triage_model predict --text \"快递三天没动了\"")
+        print('Try your own: .venv/bin/python -m triage_model predict --text "快递三天没动了"')
         return 0
     raise AssertionError(args.command)
 

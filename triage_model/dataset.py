@@ -58,7 +58,9 @@ def _parse_line(line: str, where: str) -> Example:
         raise DatasetError(f"{where}: triggers must be a list drawn from {TRIGGERS}")
     if (urgency == "urgent") != bool(triggers):
         raise DatasetError(f"{where}: urgent messages need triggers, normal ones none")
-    return Example(text=text, category=str(category), urgency=str(urgency), triggers=tuple(triggers))
+    return Example(
+        text=text, category=str(category), urgency=str(urgency), triggers=tuple(triggers)
+    )
 
 
 def data_files(source: Path) -> list[Path]:

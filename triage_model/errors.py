@@ -1,6 +1,5 @@
 """Errors the triage package raises, with machine-readable codes for the JSON-lines contract."""
 
-
 #: Polite Chinese wording of each input error, for callers that show it to a shopper.
 MESSAGES_ZH = {
     "empty_text": "消息是空的，请描述一下您遇到的问题。",

@@ -91,8 +91,12 @@ def evaluate(model: TriageModel, examples: list[Example], report_root: Path) -> 
         "model_version": model.version,
         "examples": len(examples),
         "category": {
-            name: {"precision": round(float(pr), 4), "recall": round(float(rc), 4),
-                   "f1": round(float(f), 4), "support": int(s)}
+            name: {
+                "precision": round(float(pr), 4),
+                "recall": round(float(rc), 4),
+                "f1": round(float(f), 4),
+                "support": int(s),
+            }
             for name, pr, rc, f, s in zip(CATEGORIES, precision, recall, f1, support)
         },
         "category_macro_f1": round(

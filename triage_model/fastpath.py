@@ -23,12 +23,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from triage_model.arrays import FloatArray
+
 
 @dataclass(frozen=True)
 class _Vectorizer:
     analyzer: Callable[[str], list[str]]
     vocabulary: dict[str, int]
-    idf: np.ndarray
+    idf: FloatArray
     offset: int
 
     def add_features(self, text: str, indices: list[int], values: list[float]) -> None:
@@ -44,13 +46,13 @@ class _Vectorizer:
 
 @dataclass(frozen=True)
 class _Linear:
-    coef: np.ndarray  # (n_outputs, n_features), dense
-    intercept: np.ndarray
+    coef: FloatArray  # (n_outputs, n_features), dense
+    intercept: FloatArray
 
-    def decision(self, indices: list[int], values: list[float]) -> np.ndarray:
+    def decision(self, indices: list[int], values: list[float]) -> FloatArray:
         if not indices:
             return self.intercept.copy()
-        result: np.ndarray = self.coef[:, indices] @ np.asarray(values) + self.intercept
+        result: FloatArray = self.coef[:, indices] @ np.asarray(values) + self.intercept
         return result
 
 
@@ -63,17 +65,17 @@ def _linear(model: Any) -> _Linear | None:
 @dataclass(frozen=True)
 class _Calibrated:
     linear: _Linear
-    slopes: np.ndarray
-    offsets: np.ndarray
+    slopes: FloatArray
+    offsets: FloatArray
 
-    def proba(self, indices: list[int], values: list[float]) -> np.ndarray:
+    def proba(self, indices: list[int], values: list[float]) -> FloatArray:
         calibrated = expit(-(self.slopes * self.linear.decision(indices, values) + self.offsets))
         if len(calibrated) == 1:  # binary: one decision for the second class, as sklearn does
             return np.array([1.0 - calibrated[0], calibrated[0]])
         total = calibrated.sum()
         if total == 0:
             return np.full_like(calibrated, 1.0 / len(calibrated))
-        result: np.ndarray = calibrated / total
+        result: FloatArray = calibrated / total
         return result
 
 
@@ -81,12 +83,12 @@ class _Calibrated:
 class _Softmax:
     linear: _Linear
 
-    def proba(self, indices: list[int], values: list[float]) -> np.ndarray:
+    def proba(self, indices: list[int], values: list[float]) -> FloatArray:
         decision = self.linear.decision(indices, values)
         if len(decision) == 1:
             positive = float(expit(decision[0]))
             return np.array([1.0 - positive, positive])
-        result: np.ndarray = softmax(decision)
+        result: FloatArray = softmax(decision)
         return result
 
 
@@ -114,7 +116,7 @@ class CompiledBundle:
     urgency: _Calibrated | _Softmax
     trigger: _Calibrated | _Softmax
 
-    def probabilities(self, normalized: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def probabilities(self, normalized: str) -> tuple[FloatArray, FloatArray, FloatArray]:
         indices: list[int] = []
         values: list[float] = []
         for vectorizer in self.vectorizers:

@@ -68,7 +68,8 @@ def normalize(text: str) -> str:
 
     Steps: NFKC (full-width → half-width), control characters removed, Traditional →
     Simplified, links, phone, tracking and order numbers → placeholders, other long numbers →
-    a magnitude token, whitespace collapsed. English is lower-cased first so placeholders stay upper-case.
+    a magnitude token, whitespace collapsed. English is lower-cased first so that the
+    placeholders, added after, stay upper-case.
     """
     text = unicodedata.normalize("NFKC", text)
     text = strip_control_characters(text)

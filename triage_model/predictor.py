@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from triage_model.arrays import FloatArray
 from triage_model.artefact import Bundle, default_model_dir, read_bundle
 from triage_model.errors import InvalidText
 from triage_model.fastpath import compile_bundle
@@ -118,7 +119,10 @@ class TriageModel:
             trigger_proba = self._bundle.trigger_model.predict_proba(matrix)
             for row, (index, normalized, warnings) in enumerate(valid):
                 results[index] = self._combine(
-                    normalized, warnings, category_proba[row], urgency_proba[row],
+                    normalized,
+                    warnings,
+                    category_proba[row],
+                    urgency_proba[row],
                     trigger_proba[row],
                 )
         return [r for r in results if r is not None]
@@ -127,9 +131,9 @@ class TriageModel:
         self,
         normalized: str,
         warnings: tuple[str, ...],
-        category_proba: np.ndarray,
-        urgency_proba: np.ndarray,
-        trigger_proba: np.ndarray,
+        category_proba: FloatArray,
+        urgency_proba: FloatArray,
+        trigger_proba: FloatArray,
     ) -> TriagePrediction:
         best = int(np.argmax(category_proba))
         model_urgency = float(urgency_proba[self._urgent_index])

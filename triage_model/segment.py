@@ -43,9 +43,7 @@ def tokenizer() -> Any:
 
 def _is_word(token: str) -> bool:
     """A token worth a feature: has a letter, digit or Chinese character and is no placeholder."""
-    return token not in PLACEHOLDERS and any(
-        unicodedata.category(ch)[0] in "LN" for ch in token
-    )
+    return token not in PLACEHOLDERS and any(unicodedata.category(ch)[0] in "LN" for ch in token)
 
 
 def words(normalized_text: str) -> list[str]:

@@ -20,10 +20,16 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
+from triage_model.arrays import BoolArray, FloatArray
 from triage_model.artefact import DEFAULT_ROOT, Bundle, write_artefact
 from triage_model.dataset import DEFAULT_TRAIN_DIR, Example, fingerprint, load_examples
-from triage_model.features import CATEGORY_CANDIDATES, Candidate, build_features
-from triage_model.features import trigger_classifier, urgency_classifier
+from triage_model.features import (
+    CATEGORY_CANDIDATES,
+    Candidate,
+    build_features,
+    trigger_classifier,
+    urgency_classifier,
+)
 from triage_model.labels import CATEGORIES, TRIGGERS
 from triage_model.normalize import normalize
 from triage_model.urgency_rules import PATTERNS, find_hits
@@ -97,7 +103,7 @@ def rule_precision(normalized: list[str], examples: list[Example]) -> dict[str, 
     return table
 
 
-def choose_threshold(scores: np.ndarray, urgent: np.ndarray, target: float) -> dict[str, float]:
+def choose_threshold(scores: FloatArray, urgent: BoolArray, target: float) -> dict[str, float]:
     """The highest threshold whose recall on ``urgent`` reaches ``target``, with its precision."""
     best = {"threshold": 0.0, "recall": 1.0, "precision": float(urgent.mean())}
     for threshold in np.unique(scores)[::-1]:
@@ -111,8 +117,8 @@ def choose_threshold(scores: np.ndarray, urgent: np.ndarray, target: float) -> d
 
 
 def _combined_scores(
-    model_urgency: np.ndarray, normalized: list[str], rule_scores: dict[str, float]
-) -> np.ndarray:
+    model_urgency: FloatArray, normalized: list[str], rule_scores: dict[str, float]
+) -> FloatArray:
     combined = model_urgency.copy()
     for row, text in enumerate(normalized):
         for hit in find_hits(text):
@@ -191,8 +197,11 @@ def _train(data_dir: Path, out_root: Path, folds: int, progress: Progress) -> Tr
     version = f"{created:%Y%m%d-%H%M%S}-{data_hash[:8]}"
     metadata: dict[str, Any] = {
         "created_at": created.isoformat(timespec="seconds"),
-        "labels": {"category": list(CATEGORIES), "urgency": ["urgent", "normal"],
-                   "triggers": list(TRIGGERS)},
+        "labels": {
+            "category": list(CATEGORIES),
+            "urgency": ["urgent", "normal"],
+            "triggers": list(TRIGGERS),
+        },
         "data": {
             "path": str(data_dir),
             "sha256": data_hash,
@@ -201,8 +210,12 @@ def _train(data_dir: Path, out_root: Path, folds: int, progress: Progress) -> Tr
             "urgent": int(is_urgent.sum()),
             "trigger_counts": dict(sorted(Counter(trigger_classes).items())),
         },
-        "category": {"chosen": chosen.name, "features": chosen.features,
-                     "cross_validation": comparison, "folds": folds},
+        "category": {
+            "chosen": chosen.name,
+            "features": chosen.features,
+            "cross_validation": comparison,
+            "folds": folds,
+        },
         "urgency": {"target_recall": TARGET_RECALL, **threshold, "rules": rules},
         "training_seconds": round(time.perf_counter() - started, 1),
     }

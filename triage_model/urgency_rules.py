@@ -51,7 +51,11 @@ def _p(trigger: str, name: str, regex: str) -> Pattern:
 
 PATTERNS: Final[tuple[Pattern, ...]] = (
     # 1. Safety or health.
-    _p("safety_health", "injury", r"受伤|伤到|弄伤|烫伤|烧伤|灼伤|划伤|割伤|划破|扎伤|刮伤|流血|出血|骨折"),
+    _p(
+        "safety_health",
+        "injury",
+        r"受伤|伤到|弄伤|烫伤|烧伤|灼伤|划伤|割伤|划破|扎伤|刮伤|流血|出血|骨折",
+    ),
     _p("safety_health", "fire", r"起火|着火|火灾|冒烟|冒火|烧焦|爆炸|自燃|炸开|爆燃"),
     _p("safety_health", "shock", r"触电|漏电|电到|电了一下|被电"),
     _p("safety_health", "poison", r"中毒|有毒|呕吐|上吐下泻|拉肚子|腹泻|肚子疼|食物中毒|甲醛超标"),
@@ -61,53 +65,101 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p("safety_health", "battery", r"鼓包|电池.{0,4}(胀|变形|发烫)"),
     # 2. Threat to go outside.
     _p("external_threat", "hotline", r"12315|315|12345|消协|消费者协会|消保委"),
-    _p("external_threat", "regulator", r"市场监管|市场监督|工商|邮政局|邮政管理局|监管部门|有关部门"),
+    _p(
+        "external_threat",
+        "regulator",
+        r"市场监管|市场监督|工商|邮政局|邮政管理局|监管部门|有关部门",
+    ),
     _p("external_threat", "legal", r"律师|起诉|法院|打官司|诉讼|法律途径|维权到底"),
     _p("external_threat", "police", r"报警|报案|警察|公安|派出所|(打|报|拨)110"),
     _p("external_threat", "media", r"媒体|记者|曝光|电视台|上新闻|黑猫投诉|挂到网上|发到网上"),
-    _p("external_threat", "social", r"(发|挂|曝|晒).{0,6}(微博|抖音|小红书|朋友圈|知乎|b站)"
-       r"|(微博|抖音|小红书).{0,4}(曝光|发帖|挂|曝|说说)"),
+    _p(
+        "external_threat",
+        "social",
+        r"(发|挂|曝|晒).{0,6}(微博|抖音|小红书|朋友圈|知乎|b站)"
+        r"|(微博|抖音|小红书).{0,4}(曝光|发帖|挂|曝|说说)",
+    ),
     # 3. Fraud or security.
-    _p("fraud_security", "account", r"被盗|盗号|盗刷|盗用|异地登录|账号.{0,4}被.{0,3}(登|改|盗|冻结)"
-       r"|密码.{0,4}被改|被人登录"),
-    _p("fraud_security", "unauthorised", r"不是我(本人)?.{0,2}(买|下|付|支付|操作|充|开通)|没有?(经过)?(我的?)?授权|未授权"
-       r"|莫名(其妙)?.{0,3}(扣|被扣|扣款|扣了|多了)|陌生.{0,6}(扣款|订单|支付|登录)"),
+    _p(
+        "fraud_security",
+        "account",
+        r"被盗|盗号|盗刷|盗用|异地登录|账号.{0,4}被.{0,3}(登|改|盗|冻结)"
+        r"|密码.{0,4}被改|被人登录",
+    ),
+    _p(
+        "fraud_security",
+        "unauthorised",
+        r"不是我(本人)?.{0,2}(买|下|付|支付|操作|充|开通)|没有?(经过)?(我的?)?授权|未授权"
+        r"|莫名(其妙)?.{0,3}(扣|被扣|扣款|扣了|多了)|陌生.{0,6}(扣款|订单|支付|登录)",
+    ),
     _p("fraud_security", "scam", r"骗子|诈骗|被骗|骗了|冒充|假冒.{0,4}客服|假客服|钓鱼|骗钱"),
-    _p("fraud_security", "leak", r"泄露|泄漏|信息被卖|信息外泄|个人信息.{0,6}被|知道我的(名字|地址|电话|订单)"),
+    _p(
+        "fraud_security",
+        "leak",
+        r"泄露|泄漏|信息被卖|信息外泄|个人信息.{0,6}被|知道我的(名字|地址|电话|订单)",
+    ),
     # 4. Repeated failure.
-    _p("repeated_failure", "times",
-       r"第[二两三四五六七八九十2-9]次.{0,3}(找|联系|打|催|问|投诉|反映|申请|提|来|说|跟|咨询)"
-       r"|第[三四五六七八九十3-9]次了|[三四五六七八九十几多好无数3-9]+次了"
-       r"|(找|联系|打|催|问|投诉|反映|申请|提交|沟通|咨询)了?(客服|你们)?(好|无数|很多|[三四五六七八九十几多3-9])+次"
-       r"|屡次|三番五次|反反复复|一再"),
-    _p("repeated_failure", "duration",
-       r"([两三四五六七八九十几多半2-9]|一两)个?多?(星期|礼拜|周)(了|都|还|过去|没|没有)"
-       r"|([一二两三四五六七八九十几多半1-9]|一两)个多?月(了|都|还|过去|没|没有)"
-       r"|[2-9][0-9]天(了|都|还)|二十多?天|一个多月"),
-    _p("repeated_failure", "ignored", r"(一直|始终|根本|从来)没?(人|有人)(理|管|处理|回复|解决)|没完没了|踢皮球|推来推去"),
+    _p(
+        "repeated_failure",
+        "times",
+        r"第[二两三四五六七八九十2-9]次.{0,3}(找|联系|打|催|问|投诉|反映|申请|提|来|说|跟|咨询)"
+        r"|第[三四五六七八九十3-9]次了|[三四五六七八九十几多好无数3-9]+次了"
+        r"|(找|联系|打|催|问|投诉|反映|申请|提交|沟通|咨询)了?(客服|你们)?(好|无数|很多|[三四五六七八九十几多3-9])+次"
+        r"|屡次|三番五次|反反复复|一再",
+    ),
+    _p(
+        "repeated_failure",
+        "duration",
+        r"([两三四五六七八九十几多半2-9]|一两)个?多?(星期|礼拜|周)(了|都|还|过去|没|没有)"
+        r"|([一二两三四五六七八九十几多半1-9]|一两)个多?月(了|都|还|过去|没|没有)"
+        r"|[2-9][0-9]天(了|都|还)|二十多?天|一个多月",
+    ),
+    _p(
+        "repeated_failure",
+        "ignored",
+        r"(一直|始终|根本|从来)没?(人|有人)(理|管|处理|回复|解决)|没完没了|踢皮球|推来推去",
+    ),
     # 5. Large loss or time-critical need.
-    _p("large_loss", "expensive_lost", r"(手机|电脑|笔记本|iphone|ipad|相机|金|钻|首饰|手表|名表|项链|戒指|包包|奢侈品)"
-       r".{0,10}(丢|丢了|丢失|弄丢|没了|找不到|不见了|被冒领|摔碎|碎了|报废)"),
+    _p(
+        "large_loss",
+        "expensive_lost",
+        r"(手机|电脑|笔记本|iphone|ipad|相机|金|钻|首饰|手表|名表|项链|戒指|包包|奢侈品)"
+        r".{0,10}(丢|丢了|丢失|弄丢|没了|找不到|不见了|被冒领|摔碎|碎了|报废)",
+    ),
     # Prices of four digits are everyday goods; only five digits or 万 is a large loss by itself.
     _p("large_loss", "big_amount", r"(NUM[5-9]|[几上一两三四五六七八九十]万)\s?(多)?(元|块|rmb)?"),
-    _p("large_loss", "medicine", r"(药|胰岛素|降压|救命|医用|氧气|奶粉)"
-       r".{0,10}(没到|没收到|没送|还没|急用|急需|等着用|断了)"),
-    _p("large_loss", "perishable", r"(活|鲜活|海鲜|螃蟹|龙虾|鱼|虾|鲜花|花束|水果|生鲜|宠物|猫|狗|冷链|蛋糕|肉)"
-       r".{0,10}(死了|死掉|全死|臭了|烂了|腐烂|化了|馊了|发臭)"),
+    _p(
+        "large_loss",
+        "medicine",
+        r"(药|胰岛素|降压|救命|医用|氧气|奶粉)"
+        r".{0,10}(没到|没收到|没送|还没|急用|急需|等着用|断了)",
+    ),
+    _p(
+        "large_loss",
+        "perishable",
+        r"(活|鲜活|海鲜|螃蟹|龙虾|鱼|虾|鲜花|花束|水果|生鲜|宠物|猫|狗|冷链|蛋糕|肉)"
+        r".{0,10}(死了|死掉|全死|臭了|烂了|腐烂|化了|馊了|发臭)",
+    ),
     # 6. Severe distress.
-    _p("severe_distress", "self_harm", r"自杀|不想活|活不下去|轻生|跳楼|跳河|割腕|想死|去死|结束生命"),
-    _p("severe_distress", "threat", r"弄死|杀了|砍死|同归于尽|拼了|找上门|报复|炸了你们|砸了你们|跟你们没完"),
+    _p(
+        "severe_distress",
+        "self_harm",
+        r"自杀|不想活|活不下去|轻生|跳楼|跳河|割腕|想死|去死|结束生命",
+    ),
+    _p(
+        "severe_distress",
+        "threat",
+        r"弄死|杀了|砍死|同归于尽|拼了|找上门|报复|炸了你们|砸了你们|跟你们没完",
+    ),
 )
 
 
 def _negated(clause: str, start: int) -> bool:
     before = clause[max(0, start - _NEGATION_WINDOW) : start]
-    negation = None
-    for negation in _NEGATION.finditer(before):
-        pass
-    if negation is None:
+    negations = list(_NEGATION.finditer(before))
+    if not negations:
         return False
-    return not _CONDITION.search(before[negation.end() :])
+    return not _CONDITION.search(before[negations[-1].end() :])
 
 
 def find_hits(normalized_text: str) -> list[RuleHit]:

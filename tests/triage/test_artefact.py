@@ -19,8 +19,9 @@ SAMPLES = ["快递三天没动了", "退款还没到账", "衣服掉色严重", 
 
 @pytest.fixture()
 def trained(tiny_data: Path, tmp_path: Path) -> Path:
-    result = train(data_dir=tiny_data, out_root=tmp_path / "models", folds=2,
-                   progress=lambda _message: None)
+    result = train(
+        data_dir=tiny_data, out_root=tmp_path / "models", folds=2, progress=lambda _message: None
+    )
     return result.folder
 
 
@@ -60,12 +61,15 @@ def test_missing_artefact_says_how_to_train(tmp_path: Path) -> None:
 
 def test_compiled_path_matches_sklearn(model: TriageModel) -> None:
     """The fast single-message path must give sklearn's own probabilities."""
-    bundle = model._bundle  # noqa: SLF001 - comparing the two internal paths is the point
-    compiled = model._compiled  # noqa: SLF001
+    bundle = model._bundle
+    compiled = model._compiled
     assert compiled is not None, "the chosen pipeline should be compilable"
     heldout = Path(__file__).resolve().parents[2] / "nlu_data/triage/heldout"
-    texts = [json.loads(line)["text"] for path in sorted(heldout.glob("*.jsonl"))
-             for line in path.read_text(encoding="utf-8").splitlines()[:40]]
+    texts = [
+        json.loads(line)["text"]
+        for path in sorted(heldout.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()[:40]
+    ]
     normalized = [normalize(t) for t in texts]
     matrix = bundle.features.transform(normalized)
     expected = [

@@ -50,7 +50,10 @@ def test_markup_is_just_text(model: TriageModel) -> None:
 def test_batch_keeps_going_past_bad_items(model: TriageModel) -> None:
     results = model.triage_batch(["快递没到", "", "😡", "退款没到账"])
     assert [type(r).__name__ for r in results] == [
-        "TriagePrediction", "InvalidText", "InvalidText", "TriagePrediction"
+        "TriagePrediction",
+        "InvalidText",
+        "InvalidText",
+        "TriagePrediction",
     ]
 
 

@@ -15,7 +15,12 @@ REPO = Path(__file__).resolve().parents[2]
 def run(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "triage_model", *args],
-        input=stdin, capture_output=True, text=True, cwd=REPO, timeout=300, check=False,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        check=False,
     )
 
 
@@ -41,7 +46,12 @@ def test_predict_stream_contract(model: TriageModel) -> None:
     assert set(first) >= {"category", "category_confidence", "urgency", "urgency_score"}
     assert first["urgency"] in {"urgent", "normal"}
     assert [rows[i]["error"]["code"] for i in (1, 2, 3, 4, 5, 7)] == [
-        "invalid_json", "missing_text", "empty_text", "no_words", "text_too_long", "invalid_json"
+        "invalid_json",
+        "missing_text",
+        "empty_text",
+        "no_words",
+        "text_too_long",
+        "invalid_json",
     ]
     assert rows[3]["id"] == 4  # errors keep the caller's id so they can be matched
     assert rows[6]["category"] == "after_sales"

@@ -40,7 +40,9 @@ def test_heldout_never_overlaps_training() -> None:
 
 def test_a_bad_line_names_its_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"text": "快递没到", "category": "shipping", "urgency": "normal", '
-                   '"triggers": []}\n', encoding="utf-8")
+    bad.write_text(
+        '{"text": "快递没到", "category": "shipping", "urgency": "normal", "triggers": []}\n',
+        encoding="utf-8",
+    )
     with pytest.raises(DatasetError, match=r"bad.jsonl:1: category"):
         load_examples([tmp_path])
