@@ -1,0 +1,108 @@
+"""Per-turn latency of whole conversations over the REST channel, 20 at a time.
+
+Starts the real Rasa server (.venv-rasa, trained model in models/rasa) and the real action
+server on free ports against a temporary SQLite case store, then drives CONVERSATIONS
+complaint conversations concurrently (greeting, complaint with order number, confirmation,
+progress question) with an aiohttp client and prints p50/p99 per kind of turn.
+
+    .venv/bin/python bench/rasa_bench.py [--conversations 20] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+#: One shopper's conversation: (turn name, message).
+SCRIPT: tuple[tuple[str, str], ...] = (
+    ("greet", "你好"),
+    ("complaint (form opens)", "我买的电饭煲用了两次就不加热了，订单号 2024112212345678"),
+    ("confirm (triage + case)", "/affirm"),
+    ("progress", "我的投诉到哪了"),
+    ("thanks", "谢谢"),
+)
+
+
+async def converse(
+    session: aiohttp.ClientSession, url: str, timings: dict[str, list[float]], round_no: int
+) -> None:
+    sender = f"bench-{round_no}-{uuid.uuid4().hex[:8]}"
+    for name, message in SCRIPT:
+        body = {"sender": sender, "message": message, "metadata": {"shopper_id": "demo-shopper"}}
+        started = time.perf_counter()
+        async with session.post(f"{url}/webhooks/rest/webhook", json=body) as response:
+            response.raise_for_status()
+            replies = await response.json()
+        timings[name].append((time.perf_counter() - started) * 1000)
+        if not replies:
+            raise RuntimeError(f"no reply to {message!r} in {sender}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def run(url: str, conversations: int, rounds: int) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = defaultdict(list)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        await converse(session, url, defaultdict(list), -1)  # warm-up: loads lazy resources
+        for round_no in range(rounds):
+            await asyncio.gather(
+                *(converse(session, url, timings, round_no) for _ in range(conversations))
+            )
+    return timings
+
+
+def print_table(timings: dict[str, list[float]], conversations: int, wall: float) -> None:
+    every = [value for values in timings.values() for value in values]
+    rows = [(name, timings[name]) for name, _ in SCRIPT] + [("all turns", every)]
+    print(f"\nRasa REST latency, {conversations} concurrent conversations ({wall:.1f}s wall)")
+    print(f"{'turn':<26}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
+    for name, values in rows:
+        print(
+            f"{name:<26}{len(values):>6}{percentile(values, 50):>10.0f}"
+            f"{percentile(values, 99):>10.0f}{statistics.fmean(values):>10.0f}"
+        )
+    print(f"throughput: {len(every) / wall:.1f} turns/s")
+
+
+def main() -> int:
+    from tests.e2e.conftest import missing_prerequisite, start_servers
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    reason = missing_prerequisite()
+    if reason:
+        print(f"skipped: {reason}")
+        return 0
+    with tempfile.TemporaryDirectory() as folder:
+        servers = start_servers(Path(folder))
+        info = next(servers)
+        try:
+            started = time.perf_counter()
+            timings = asyncio.run(run(info.rasa_url, args.conversations, args.rounds))
+            print_table(timings, args.conversations, time.perf_counter() - started)
+        finally:
+            servers.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
