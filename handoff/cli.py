@@ -64,6 +64,20 @@ def _parser() -> argparse.ArgumentParser:
         "revision", help="(developers) write a migration for the model changes; review it!"
     )
     revision.add_argument("-m", "--message", required=True, help="what the migration does")
+
+    agents = topics.add_parser("agents", help="agents of the console").add_subparsers(
+        dest="command", required=True
+    )
+    agents_add = agents.add_parser("add", help="add an agent (or set a new password)")
+    agents_add.add_argument("name", help="login name: a-z, 0-9, '.', '_', '-'")
+    agents_add.add_argument("--display-name", default="", help="name shown to shoppers")
+    agents_add.add_argument(
+        "--password", help="the password (asked for when omitted; avoid it in shell history)"
+    )
+
+    topics.add_parser(
+        "serve", help="run the gateway: widget, storefront demo, agent console (HANDOFF_PORT)"
+    )
     return parser
 
 
@@ -202,7 +216,37 @@ def _db_revision(engine: Engine, message: str) -> int:
     return 0
 
 
+def _agents_add(engine: Engine, args: argparse.Namespace) -> int:
+    import getpass
+
+    from handoff.agents import AgentError, add_agent
+    from handoff.db import transaction
+
+    password = args.password or getpass.getpass(f"password for {args.name}: ")
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            agent = add_agent(session, args.name, password, args.display_name)
+            print(f"agent {agent.name} ({agent.display_name}) saved")
+    except AgentError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _serve() -> int:
+    from handoff.gateway.app import serve
+    from handoff.gateway.settings import Settings
+
+    serve(Settings.from_env())
+    return 0
+
+
 def _dispatch(engine: Engine, args: argparse.Namespace) -> int:
+    if args.topic == "serve":
+        engine.dispose()
+        return _serve()
+    if args.topic == "agents":
+        return _agents_add(engine, args)
     if args.topic == "db":
         if args.command == "revision":
             return _db_revision(engine, args.message)

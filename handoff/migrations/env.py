@@ -11,6 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import handoff.chat_models  # noqa: F401 - registers the gateway tables on Base.metadata
 from handoff.models import Base
 
 

@@ -142,4 +142,4 @@ def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh' / 'shop.db'}"
     result = _run(url, tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    assert "revision 0001" in result.stdout
+    assert "revision 0002" in result.stdout

@@ -18,7 +18,17 @@ from handoff.db import database_url, make_engine, make_session_factory, prepare_
 from handoff.demo_orders import DEMO_ORDERS
 from handoff.models import Base, Order
 
-TABLES = {"alembic_version", "orders", "cases", "case_events", "handoff_queue"}
+TABLES = {
+    "alembic_version",
+    "orders",
+    "cases",
+    "case_events",
+    "handoff_queue",
+    "agents",
+    "agent_sessions",
+    "chat_messages",
+    "chat_attachments",
+}
 
 
 def _order_count(url: str) -> int:

@@ -1,0 +1,205 @@
+"""The agent console: login, the live queue, and the actions on a conversation.
+
+Actions are small JSON POSTs (cookie session, same-origin only); the WebSocket only pushes
+the queue and the watched conversation, so every action is also testable without a browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from handoff import agents as agent_store
+from handoff.gateway.guards import SESSION_COOKIE, current_agent, require_agent, require_origin
+from handoff.gateway.hub import QUEUE_TOPIC, Subscription
+from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
+from handoff.gateway.pages import console_page, login_page
+from handoff.gateway.service import PRESENCE_INTERVAL, AgentRef, GatewayError
+
+
+async def console(request: web.Request) -> web.StreamResponse:
+    agent = await current_agent(request)
+    if agent is None:
+        raise web.HTTPFound("/agent/login")
+    return web.Response(text=console_page(agent), content_type="text/html")
+
+
+async def login_form(request: web.Request) -> web.Response:
+    return web.Response(text=login_page(), content_type="text/html")
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    require_origin(request)
+    form = await request.post()
+    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    gateway = request.app[GATEWAY]
+
+    def work(session: Any) -> str | None:
+        agent = agent_store.authenticate(session, name, password)
+        return agent_store.start_session(session, agent) if agent is not None else None
+
+    token = await gateway.db(work)
+    if token is None:
+        return web.Response(
+            text=login_page("用户名或密码错误。"), content_type="text/html", status=401
+        )
+    response = web.HTTPFound("/agent")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[SETTINGS].secure_cookies,
+        path="/",
+        max_age=int(agent_store.SESSION_LIFETIME.total_seconds()),
+    )
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    require_origin(request)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if token:
+        await request.app[GATEWAY].db(lambda s: agent_store.end_session(s, token))
+    response = web.HTTPFound("/agent/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+def _error(error: GatewayError) -> web.Response:
+    return web.json_response({"error": error.message_zh}, status=error.status)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="JSON body expected") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="JSON object expected")
+    return body
+
+
+async def queue(request: web.Request) -> web.Response:
+    await require_agent(request)
+    return web.json_response(await request.app[GATEWAY].queue_snapshot())
+
+
+async def claim(request: web.Request) -> web.Response:
+    require_origin(request)
+    agent = await require_agent(request)
+    body = await _body(request)
+    try:
+        conversation_id = await request.app[GATEWAY].claim(agent, int(body.get("entry_id", 0)))
+    except GatewayError as error:
+        return _error(error)
+    return web.json_response({"conversation_id": conversation_id})
+
+
+async def conversation(request: web.Request) -> web.Response:
+    agent = await require_agent(request)
+    detail = await request.app[GATEWAY].conversation(agent, request.match_info["conversation_id"])
+    return web.json_response(detail)
+
+
+async def act(request: web.Request) -> web.Response:
+    """reply / note / correct / status / transfer / resolve on one conversation."""
+    require_origin(request)
+    agent = await require_agent(request)
+    gateway = request.app[GATEWAY]
+    conversation_id = request.match_info["conversation_id"]
+    action = request.match_info["action"]
+    body = await _body(request)
+    try:
+        if action == "reply":
+            await gateway.reply(agent, conversation_id, str(body.get("text", "")))
+        elif action in {"note", "correct", "status"}:
+            await gateway.case_action(agent, conversation_id, {**body, "type": action})
+        elif action == "transfer":
+            await gateway.transfer(agent, conversation_id, str(body.get("to", "")))
+        elif action == "resolve":
+            note = str(body.get("note") or "").strip() or None
+            await gateway.hand_back(agent, conversation_id, body.get("resolution"), note)
+        else:
+            raise web.HTTPNotFound()
+    except GatewayError as error:
+        return _error(error)
+    return web.json_response({"ok": True})
+
+
+async def agent_socket(request: web.Request) -> web.WebSocketResponse:
+    """Pushes the queue, presence and the watched conversation's new messages."""
+    require_origin(request)
+    agent = await require_agent(request)
+    gateway = request.app[GATEWAY]
+    ws = web.WebSocketResponse(heartbeat=30)
+    await ws.prepare(request)
+    request.app[SOCKETS].add(ws)
+    subscription = Subscription()
+    gateway.hub.subscribe(QUEUE_TOPIC, subscription)
+    watched: dict[str, Any] = {"conversation_id": None, "after": 0}
+    send_lock = asyncio.Lock()
+
+    async def send(data: dict[str, Any]) -> None:
+        async with send_lock:
+            await ws.send_json(data)
+
+    async def pusher(agent: AgentRef) -> None:
+        last_queue: Any = None
+        presence_due = 0.0
+        loop = asyncio.get_running_loop()
+        while not ws.closed:
+            if loop.time() >= presence_due:
+                await gateway.db(lambda s: agent_store.touch(s, agent.id))
+                presence_due = loop.time() + PRESENCE_INTERVAL.total_seconds()
+            snapshot = await gateway.queue_snapshot()
+            comparable = {k: v for k, v in snapshot.items() if k != "now"}
+            if comparable != last_queue:
+                last_queue = comparable
+                await send({"type": "queue", **snapshot})
+            conversation_id = watched["conversation_id"]
+            if conversation_id:
+                for message in await gateway.history(conversation_id, watched["after"]):
+                    watched["after"] = max(watched["after"], message["id"])
+                    await send(
+                        {"type": "message", "conversation_id": conversation_id, "message": message}
+                    )
+            for notice in await subscription.wait(request.app[SETTINGS].poll_seconds):
+                if notice.get("who") == "shopper" or notice.get("type") == "case_changed":
+                    await send(notice)
+
+    pushing = asyncio.create_task(pusher(agent))
+    try:
+        async for frame in ws:
+            if frame.type != WSMsgType.TEXT:
+                continue
+            try:
+                data = json.loads(frame.data)
+            except ValueError:
+                continue
+            if not isinstance(data, dict):
+                continue
+            if data.get("type") == "watch":
+                previous = watched["conversation_id"]
+                if previous:
+                    gateway.hub.unsubscribe(previous, subscription)
+                conversation_id = str(data.get("conversation_id") or "") or None
+                watched["conversation_id"] = conversation_id
+                watched["after"] = int(data.get("after") or 0)
+                if conversation_id:
+                    gateway.hub.subscribe(conversation_id, subscription)
+                subscription.event.set()
+            elif data.get("type") == "typing" and watched["conversation_id"]:
+                gateway.hub.changed(watched["conversation_id"], {"type": "typing", "who": "agent"})
+    finally:
+        gateway.hub.unsubscribe(QUEUE_TOPIC, subscription)
+        if watched["conversation_id"]:
+            gateway.hub.unsubscribe(watched["conversation_id"], subscription)
+        pushing.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await pushing
+    return ws

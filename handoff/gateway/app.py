@@ -1,0 +1,123 @@
+"""The app factory: settings in, a ready aiohttp application out.
+
+Resources (database engine, HTTP client for Rasa, triage model) are opened in ``cleanup_ctx``
+and closed in reverse order; open WebSockets are closed on shutdown so that a restart does
+not hang on idle widgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Final
+
+import aiohttp
+from aiohttp import WSCloseCode, web
+
+from handoff.agents import ensure_demo_agent
+from handoff.db import make_session_factory, prepare_database, transaction
+from handoff.gateway import agent_views, shopper_views
+from handoff.gateway.hub import Hub
+from handoff.gateway.identity import sign
+from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
+from handoff.gateway.pages import storefront_page
+from handoff.gateway.rasa import Assistant, RasaHttp
+from handoff.gateway.screening import ModelScreener, NoScreening, Screener
+from handoff.gateway.service import Gateway
+from handoff.gateway.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
+RASA_TIMEOUT: Final = aiohttp.ClientTimeout(total=60, connect=5)
+
+AssistantFactory = Callable[[aiohttp.ClientSession, Settings], Assistant]
+
+
+async def _default_screener() -> Screener:
+    try:
+        return await ModelScreener.load()
+    except Exception as error:  # no trained model: the gateway still chats, without screening
+        log.error("triage model not loaded (%s); urgent messages are not screened", error)
+        return NoScreening()
+
+
+def make_app(
+    settings: Settings,
+    *,
+    assistant: AssistantFactory | None = None,
+    screener: Screener | None = None,
+) -> web.Application:
+    """Build the gateway. ``assistant`` and ``screener`` replace Rasa and the model in tests."""
+    app = web.Application(client_max_size=settings.max_upload_bytes + 64 * 1024)
+    app[SETTINGS] = settings
+    app[SOCKETS] = weakref.WeakSet()
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        engine = await asyncio.to_thread(prepare_database, settings.database_url)
+        factory = make_session_factory(engine)
+
+        def seed() -> None:
+            with transaction(factory) as session:
+                if ensure_demo_agent(session) is not None:
+                    log.warning("created the demo agent 'demo' (password demo1234): change it")
+
+        await asyncio.to_thread(seed)
+        client = aiohttp.ClientSession(timeout=RASA_TIMEOUT)
+        bot = (
+            assistant(client, settings)
+            if assistant
+            else RasaHttp(client, settings.rasa_url, settings.rasa_token)
+        )
+        app[GATEWAY] = Gateway(
+            factory, bot, screener or await _default_screener(), Hub(), settings.secret
+        )
+        try:
+            yield
+        finally:
+            await client.close()
+            engine.dispose()
+
+    async def close_sockets(app: web.Application) -> None:
+        sockets: weakref.WeakSet[web.WebSocketResponse] = app[SOCKETS]
+        for ws in list(sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+    app.cleanup_ctx.append(resources)
+    app.on_shutdown.append(close_sockets)
+
+    async def storefront(request: web.Request) -> web.Response:
+        shopper = settings.demo_shopper
+        page = storefront_page(shopper, sign(settings.secret, shopper))
+        return web.Response(text=page, content_type="text/html")
+
+    app.add_routes(
+        [
+            web.get("/", storefront),
+            web.get("/ws", shopper_views.shopper_socket),
+            web.post("/api/upload", shopper_views.upload),
+            web.get("/attachments/{attachment_id}", shopper_views.attachment),
+            web.get("/agent", agent_views.console),
+            web.get("/agent/login", agent_views.login_form),
+            web.post("/agent/login", agent_views.login),
+            web.post("/agent/logout", agent_views.logout),
+            web.get("/agent/ws", agent_views.agent_socket),
+            web.get("/agent/api/queue", agent_views.queue),
+            web.post("/agent/api/claim", agent_views.claim),
+            web.get("/agent/api/conversations/{conversation_id}", agent_views.conversation),
+            web.post("/agent/api/conversations/{conversation_id}/{action}", agent_views.act),
+            web.static("/static", STATIC_DIR),
+        ]
+    )
+    return app
+
+
+def serve(settings: Settings) -> None:
+    """Run the gateway until interrupted."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    web.run_app(make_app(settings), host=settings.host, port=settings.port)

@@ -1,0 +1,554 @@
+"""What the gateway does, apart from HTTP: routing, escalation, claiming, handing back.
+
+Views call these coroutines; each database step runs in a worker thread in its own
+transaction (the synchronous SQLAlchemy session must not block the event loop). Who is in
+charge of a conversation is read from the handoff queue every time, never kept in memory:
+an active entry means a human, none means the assistant. That is what lets a second gateway
+instance, or a restarted one, carry on where the first left off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Final, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from handoff import agents as agent_store
+from handoff.case_work import add_note, correct_triage, mark_first_response, set_status
+from handoff.cases import TriageSummary, open_case, resolve_case
+from handoff.chat_models import Agent, Attachment, Message
+from handoff.clock import format_zh, utc_now
+from handoff.db import transaction
+from handoff.gateway.hub import QUEUE_TOPIC, Hub
+from handoff.gateway.identity import Identity, sign
+from handoff.gateway.rasa import Assistant, AssistantUnavailable, BotReply
+from handoff.gateway.screening import Screener
+from handoff.messages import messages_after, store_message
+from handoff.models import Case, HandoffEntry
+from handoff.queue import (
+    QueueConflictError,
+    active_entry,
+    claim_entry,
+    finish_entry,
+    queue_for_human,
+    waiting_entries,
+)
+from handoff.serialize import case_detail, event_dict, iso, order_dict
+from handoff.sla import SLA_POLICIES
+from triage_model.normalize import mask_personal_data
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+BOT_DOWN_ZH: Final = "抱歉，智能客服暂时无法回复。您可以稍后再试，或输入“转人工”联系人工客服。"
+URGENT_ZH: Final = "您反映的情况比较紧急，已为您优先转接人工客服，请不要离开对话。"
+CANNED_REPLIES: Final = (
+    "您好，我是人工客服，已经看到您的问题，正在为您处理。",
+    "非常抱歉给您带来不便，请您提供一下商品问题的照片，方便我们核实。",
+    "已为您申请退款，预计 1–3 个工作日原路退回。",
+    "已为您联系快递核实物流情况，有结果第一时间告诉您。",
+    "请问还有其他可以帮您的吗？",
+)
+
+
+class GatewayError(Exception):
+    """A refused agent action; ``message_zh`` is shown in the console."""
+
+    def __init__(self, message_zh: str, status: int = 400) -> None:
+        super().__init__(message_zh)
+        self.message_zh = message_zh
+        self.status = status
+
+
+@dataclass(frozen=True)
+class AgentRef:
+    """The logged-in agent, detached from any session."""
+
+    id: int
+    name: str
+    display_name: str
+
+    @property
+    def actor(self) -> str:
+        return f"agent:{self.name}"
+
+
+def attachment_token(secret: bytes, attachment_id: int) -> str:
+    """The capability in a photo's URL: only someone who was shown the URL can load it."""
+    return sign(secret, f"attachment:{attachment_id}")[:32]
+
+
+class Gateway:
+    """The gateway's behaviour, shared by the shopper and agent views."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        assistant: Assistant,
+        screener: Screener,
+        hub: Hub,
+        secret: bytes,
+    ) -> None:
+        self.factory = factory
+        self.assistant = assistant
+        self.screener = screener
+        self.hub = hub
+        self.secret = secret
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def db(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in one transaction in a worker thread."""
+
+        def run() -> T:
+            with transaction(self.factory) as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(conversation_id, asyncio.Lock())
+
+    # ------------------------------------------------------------------ serialisation
+
+    def message_dict(self, message: Message) -> dict[str, Any]:
+        """A message as the widget and the console receive it."""
+        payload = message.payload or {}
+        attachment = None
+        if message.attachment_id is not None:
+            token = attachment_token(self.secret, message.attachment_id)
+            attachment = f"/attachments/{message.attachment_id}?t={token}"
+        return {
+            "id": message.id,
+            "sender": message.sender,
+            "agent": message.agent,
+            "text": message.text,
+            "buttons": payload.get("buttons", []),
+            "custom": payload.get("custom"),
+            "attachment": attachment,
+            "at": iso(message.created_at),
+        }
+
+    async def history(self, conversation_id: str, after_id: int = 0) -> list[dict[str, Any]]:
+        """Messages after ``after_id`` (the newest ones when 0), ready to send."""
+        rows = await self.db(lambda s: messages_after(s, conversation_id, after_id))
+        return [self.message_dict(m) for m in rows]
+
+    async def mode(self, conversation_id: str) -> str:
+        """``human`` while the conversation has an active queue entry, else ``bot``."""
+        entry = await self.db(lambda s: active_entry(s, conversation_id))
+        return "human" if entry is not None else "bot"
+
+    # ------------------------------------------------------------------ shopper side
+
+    async def _store(self, identity: Identity, sender: str, text: str, **extra: Any) -> Message:
+        def work(session: Session) -> Message:
+            return store_message(
+                session,
+                conversation_id=identity.conversation_id,
+                shopper_id=identity.shopper_id,
+                sender=sender,
+                text=text,
+                **extra,
+            )[0]
+
+        message = await self.db(work)
+        self.hub.changed(identity.conversation_id)
+        return message
+
+    async def _store_replies(self, identity: Identity, replies: list[BotReply]) -> None:
+        for reply in replies:
+            payload: dict[str, Any] = {}
+            if reply.buttons:
+                payload["buttons"] = reply.buttons
+            if reply.custom is not None:
+                payload["custom"] = reply.custom
+            await self._store(identity, "bot", reply.text, payload=payload)
+
+    async def receive(
+        self,
+        identity: Identity,
+        text: str,
+        *,
+        client_id: str | None,
+        attachment_id: int | None = None,
+    ) -> tuple[Message, bool]:
+        """Store a shopper message (the caller acknowledges it then) and say if it is new."""
+        conversation_id = identity.conversation_id
+
+        def work(session: Session) -> tuple[Message, bool]:
+            if attachment_id is not None:
+                attachment = session.get(Attachment, attachment_id)
+                if attachment is None or attachment.conversation_id != conversation_id:
+                    raise GatewayError("图片不存在或已过期，请重新上传。")
+            return store_message(
+                session,
+                conversation_id=conversation_id,
+                shopper_id=identity.shopper_id,
+                sender="shopper",
+                text=text,
+                client_id=client_id,
+                attachment_id=attachment_id,
+            )
+
+        message, new = await self.db(work)
+        if new:
+            self.hub.changed(conversation_id)
+            self.hub.changed(QUEUE_TOPIC)
+        return message, new
+
+    async def route(self, identity: Identity, message: Message) -> None:
+        """Send a stored shopper message where it belongs: the agent, or the assistant.
+
+        One conversation is routed one message at a time, so the bot sees messages in order
+        even when the shopper types in two tabs.
+        """
+        conversation_id = identity.conversation_id
+        async with self._lock(conversation_id):
+            triage = await self.screener.screen(message.text) if message.text.strip() else None
+            urgent = triage is not None and triage.urgency == "urgent"
+            entry = await self.db(lambda s: active_entry(s, conversation_id))
+            if entry is not None:
+                if urgent and entry.priority != "urgent":
+                    await self._escalate(identity, message, triage, pause_bot=False)
+                return  # a human is in charge: the agent reads it live, the bot stays silent
+            if urgent:
+                log.info(
+                    "urgent message in %s escalated: %s",
+                    conversation_id,
+                    mask_personal_data(message.text[:80]),
+                )
+                await self._escalate(identity, message, triage, pause_bot=True)
+                return
+            await self._relay_to_bot(identity, message)
+
+    async def _relay_to_bot(self, identity: Identity, message: Message) -> None:
+        conversation_id = identity.conversation_id
+        self.hub.changed(conversation_id, {"type": "typing", "who": "bot"})
+        text = message.text or "[图片]"
+        try:
+            replies = await self.assistant.message(
+                conversation_id, text, {"shopper_id": identity.shopper_id}
+            )
+        except AssistantUnavailable as error:
+            log.warning("assistant unavailable for %s: %s", conversation_id, error)
+            await self._store(identity, "system", BOT_DOWN_ZH)
+            return
+        await self._store_replies(identity, replies)
+        entry = await self.db(lambda s: active_entry(s, conversation_id))
+        if entry is not None:  # the bot handed the conversation to a human just now
+            self.hub.changed(QUEUE_TOPIC)
+            await self._tell_waiting(identity)
+
+    async def _escalate(
+        self, identity: Identity, message: Message, triage: TriageSummary | None, *, pause_bot: bool
+    ) -> None:
+        """Queue the conversation as urgent, with a case (its open one, or a new one)."""
+        conversation_id = identity.conversation_id
+        assert triage is not None
+
+        def work(session: Session) -> None:
+            case = session.scalars(
+                select(Case)
+                .where(
+                    Case.conversation_id == conversation_id,
+                    Case.shopper_id == identity.shopper_id,
+                    Case.status != "resolved",
+                )
+                .order_by(Case.id.desc())
+                .limit(1)
+            ).one_or_none()
+            if case is None:
+                case, _ = open_case(
+                    session,
+                    conversation_id=conversation_id,
+                    shopper_id=identity.shopper_id,
+                    order_id=None,
+                    description=message.text,
+                    triage=triage,
+                    dedupe_key=f"gateway-urgent:{conversation_id}:{message.id}",
+                )
+            queue_for_human(
+                session,
+                case,
+                conversation_id=conversation_id,
+                shopper_id=identity.shopper_id,
+                reason="urgent_message",
+                priority="urgent",
+            )
+
+        await self.db(work)
+        self.hub.changed(QUEUE_TOPIC)
+        if not pause_bot:
+            return
+        try:
+            await self.assistant.pause(conversation_id)
+        except AssistantUnavailable as error:  # the queue entry already keeps the bot out
+            log.warning("could not pause the assistant for %s: %s", conversation_id, error)
+        await self._store(identity, "system", URGENT_ZH)
+        await self._tell_waiting(identity)
+
+    async def _tell_waiting(self, identity: Identity) -> None:
+        """Tell the shopper honestly whether anyone is online, and by when we will answer."""
+        conversation_id = identity.conversation_id
+
+        def work(session: Session) -> str | None:
+            entry = active_entry(session, conversation_id)
+            if entry is None or entry.status != "waiting":
+                return None
+            if agent_store.online_agents(session):
+                return "已通知在线的人工客服，请稍候，客服接入后会看到之前的全部对话。"
+            if entry.case is not None:
+                due = entry.case.first_response_due
+            else:
+                due = utc_now() + SLA_POLICIES[entry.priority].first_response
+            return (
+                "现在没有人工客服在线。您的问题已经排队，不会丢失，"
+                f"客服会在 {format_zh(due)} 前回复您。您可以继续留言。"
+            )
+
+        notice = await self.db(work)
+        if notice:
+            await self._store(identity, "system", notice)
+
+    # ------------------------------------------------------------------ agent side
+
+    async def queue_snapshot(self) -> dict[str, Any]:
+        """Waiting entries in working order, claimed ones, and who is online."""
+
+        def work(session: Session) -> dict[str, Any]:
+            waiting = [self._entry(session, e) for e in waiting_entries(session)]
+            claimed = [
+                self._entry(session, e)
+                for e in session.scalars(
+                    select(HandoffEntry)
+                    .where(HandoffEntry.status == "claimed")
+                    .order_by(HandoffEntry.claimed_at)
+                )
+            ]
+            online = [a.name for a in agent_store.online_agents(session)]
+            agents = [
+                {"name": a.name, "display_name": a.display_name, "online": a.name in online}
+                for a in agent_store.all_agents(session)
+            ]
+            return {"waiting": waiting, "claimed": claimed, "agents": agents, "now": iso(utc_now())}
+
+        return await self.db(work)
+
+    @staticmethod
+    def _entry(session: Session, entry: HandoffEntry) -> dict[str, Any]:
+        case = entry.case
+        last = session.scalars(
+            select(Message)
+            .where(Message.conversation_id == entry.conversation_id, Message.sender == "shopper")
+            .order_by(Message.id.desc())
+            .limit(1)
+        ).one_or_none()
+        return {
+            "entry_id": entry.id,
+            "conversation_id": entry.conversation_id,
+            "shopper_id": entry.shopper_id,
+            "priority": entry.priority,
+            "reason": entry.reason,
+            "status": entry.status,
+            "claimed_by": entry.claimed_by,
+            "created_at": iso(entry.created_at),
+            "case_number": case.case_number if case else None,
+            "category": case.category if case else None,
+            "due": iso(case.first_response_due)
+            if case
+            else iso(entry.created_at + SLA_POLICIES[entry.priority].first_response),
+            "preview": (last.text if last else (case.description if case else ""))[:80],
+        }
+
+    async def claim(self, agent: AgentRef, entry_id: int) -> str:
+        """Claim a waiting entry; the loser of a race gets a 409 naming the winner."""
+
+        def work(session: Session) -> tuple[str, str]:
+            entry = session.get(HandoffEntry, entry_id)
+            if entry is None:
+                raise GatewayError("没有这个排队会话。", 404)
+            try:
+                claim_entry(session, entry, agent=agent.actor)
+            except QueueConflictError:
+                session.refresh(entry)
+                who = (entry.claimed_by or "").removeprefix("agent:") or "其他客服"
+                raise GatewayError(f"这个会话已经被 {who} 接手了。", 409) from None
+            return entry.conversation_id, entry.shopper_id
+
+        conversation_id, shopper_id = await self.db(work)
+        self.hub.changed(QUEUE_TOPIC)
+        identity = Identity(shopper_id=shopper_id, anonymous=shopper_id.startswith("anon-"))
+        await self._store(identity, "system", f"人工客服 {agent.display_name} 已接入，为您服务。")
+        return conversation_id
+
+    def _owned_entry(self, session: Session, agent: AgentRef, conversation_id: str) -> HandoffEntry:
+        entry = active_entry(session, conversation_id)
+        if entry is None or entry.status != "claimed":
+            raise GatewayError("这个会话不在人工处理中。", 409)
+        if entry.claimed_by != agent.actor:
+            raise GatewayError("这个会话由其他客服处理，请先接手或请对方转接。", 403)
+        return entry
+
+    async def reply(self, agent: AgentRef, conversation_id: str, text: str) -> None:
+        """An agent's chat message: stored, then shown to the shopper live."""
+        text = text.strip()
+        if not text:
+            raise GatewayError("消息不能为空。")
+
+        def work(session: Session) -> None:
+            entry = self._owned_entry(session, agent, conversation_id)
+            store_message(
+                session,
+                conversation_id=conversation_id,
+                shopper_id=entry.shopper_id,
+                sender="agent",
+                agent=agent.display_name,
+                text=text,
+            )
+            if entry.case is not None:
+                mark_first_response(session, entry.case, actor=agent.actor)
+
+        await self.db(work)
+        self.hub.changed(conversation_id)
+
+    async def case_action(
+        self, agent: AgentRef, conversation_id: str, action: dict[str, Any]
+    ) -> None:
+        """Note, triage correction or status change on the conversation's case."""
+
+        def work(session: Session) -> None:
+            entry = self._owned_entry(session, agent, conversation_id)
+            case = entry.case
+            if case is None:
+                raise GatewayError("这个会话没有工单。", 409)
+            kind = action.get("type")
+            try:
+                if kind == "note":
+                    add_note(session, case, str(action.get("text", "")), actor=agent.actor)
+                elif kind == "correct":
+                    correct_triage(
+                        session,
+                        case,
+                        actor=agent.actor,
+                        category=action.get("category") or None,
+                        urgency=action.get("urgency") or None,
+                    )
+                elif kind == "status":
+                    set_status(session, case, str(action.get("status")), actor=agent.actor)
+                else:
+                    raise GatewayError("未知操作。")
+            except ValueError as error:
+                raise GatewayError(f"操作无效：{error}") from error
+
+        await self.db(work)
+        self.hub.changed(conversation_id, {"type": "case_changed"})
+        self.hub.changed(QUEUE_TOPIC)
+
+    async def transfer(self, agent: AgentRef, conversation_id: str, to_name: str) -> None:
+        """Give a claimed conversation to another agent (noted on the case)."""
+
+        def work(session: Session) -> tuple[str, str]:
+            entry = self._owned_entry(session, agent, conversation_id)
+            target = agent_store.find_agent(session, to_name)
+            if target is None or target.id == agent.id:
+                raise GatewayError("请选择另一位客服。")
+            entry.claimed_by = f"agent:{target.name}"
+            if entry.case is not None:
+                add_note(session, entry.case, f"转接给 {target.name}", actor=agent.actor)
+            return entry.shopper_id, target.display_name
+
+        shopper_id, display = await self.db(work)
+        identity = Identity(shopper_id=shopper_id, anonymous=shopper_id.startswith("anon-"))
+        await self._store(identity, "system", f"已为您转接到人工客服 {display}。")
+        self.hub.changed(QUEUE_TOPIC)
+
+    async def hand_back(
+        self, agent: AgentRef, conversation_id: str, resolution: str | None, note: str | None
+    ) -> None:
+        """Resolve (if there is a case) and give the shopper back to the assistant."""
+
+        def work(session: Session) -> str:
+            entry = self._owned_entry(session, agent, conversation_id)
+            if entry.case is not None:
+                if not resolution:
+                    raise GatewayError("请选择处理结果。")
+                try:
+                    resolve_case(
+                        session, entry.case, actor=agent.actor, resolution=resolution, note=note
+                    )
+                except ValueError as error:
+                    raise GatewayError(f"处理结果无效：{error}") from error
+            finish_entry(session, entry)
+            return entry.shopper_id
+
+        shopper_id = await self.db(work)
+        self.hub.changed(QUEUE_TOPIC)
+        identity = Identity(shopper_id=shopper_id, anonymous=shopper_id.startswith("anon-"))
+        await self._store(identity, "system", f"人工客服 {agent.display_name} 已结束服务。")
+        async with self._lock(conversation_id):
+            try:
+                replies = await self.assistant.hand_back(conversation_id, resolved=True)
+            except AssistantUnavailable as error:
+                log.warning("could not hand %s back to the assistant: %s", conversation_id, error)
+                await self._store(identity, "system", BOT_DOWN_ZH)
+                return
+            await self._store_replies(identity, replies)
+
+    async def conversation(self, agent: AgentRef, conversation_id: str) -> dict[str, Any]:
+        """Everything the console shows about a conversation."""
+
+        def work(session: Session) -> dict[str, Any]:
+            entry = active_entry(session, conversation_id)
+            messages = messages_after(session, conversation_id)
+            shopper_id = entry.shopper_id if entry else (messages[0].shopper_id if messages else "")
+            cases = list(
+                session.scalars(
+                    select(Case)
+                    .where(Case.shopper_id == shopper_id, Case.conversation_id == conversation_id)
+                    .order_by(Case.id.desc())
+                )
+            )
+            current = entry.case if entry and entry.case else (cases[0] if cases else None)
+            return {
+                "conversation_id": conversation_id,
+                "shopper_id": shopper_id,
+                "entry": None
+                if entry is None
+                else {
+                    "entry_id": entry.id,
+                    "status": entry.status,
+                    "priority": entry.priority,
+                    "claimed_by": entry.claimed_by,
+                    "mine": entry.claimed_by == agent.actor,
+                },
+                "case": None
+                if current is None
+                else {
+                    **case_detail(current),
+                    "events": [event_dict(e) for e in current.events],
+                    "order": order_dict(current.order) if current.order else None,
+                },
+                "other_cases": [
+                    {"case_id": c.case_number, "status": c.status, "category": c.category}
+                    for c in cases
+                    if current is None or c.id != current.id
+                ],
+                "messages": [self.message_dict(m) for m in messages],
+                "canned": list(CANNED_REPLIES),
+            }
+
+        return await self.db(work)
+
+
+def agent_ref(agent: Agent) -> AgentRef:
+    """Detach an agent row."""
+    return AgentRef(id=agent.id, name=agent.name, display_name=agent.display_name)
+
+
+PRESENCE_INTERVAL: Final = timedelta(seconds=20)
