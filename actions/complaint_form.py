@@ -16,9 +16,8 @@ import re
 from typing import Any, Final
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import resources
@@ -29,6 +28,7 @@ from actions.conversation import (
     latest_text,
     text_before_suggestion,
 )
+from actions.form_validation import InterpretingFormValidation
 from triage_model.normalize import mask_personal_data
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def is_description(text: str) -> bool:
     return len(_FILLER.sub("", text)) >= MIN_DESCRIPTION_CHARS
 
 
-class ValidateComplaintForm(FormValidationAction):
+class ValidateComplaintForm(InterpretingFormValidation):
     """Fills and checks the complaint form; see the module docstring."""
 
     def name(self) -> str:
@@ -121,17 +121,6 @@ class ValidateComplaintForm(FormValidationAction):
         if tracker.slots.get("no_order"):
             return ["no_order", "problem_description", "complaint_confirmed"]
         return ["no_order", "order_number", "problem_description", "complaint_confirmed"]
-
-    async def get_extraction_events(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[EventType]:
-        """Interpret the latest message for the question that is open."""
-        updates = self.interpret(dispatcher, tracker)
-        tracker.slots.update(updates)
-        return [SlotSet(slot, value) for slot, value in updates.items()]
 
     def interpret(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """The slot changes the latest message asks for; empty when it is about something else."""

@@ -11,11 +11,11 @@ from typing import Any, Final
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import resources
 from actions.conversation import entity_values, latest_intent, latest_text, shopper_id_of
+from actions.form_validation import InterpretingFormValidation
 
 #: The rating slot's value when the shopper declines to rate.
 DECLINED: Final = 0.0
@@ -68,21 +68,11 @@ def parse_rating(text: str, entities: list[str]) -> int | None:
     return None
 
 
-class ValidateSatisfactionForm(FormValidationAction):
+class ValidateSatisfactionForm(InterpretingFormValidation):
     """Reads the score and the optional comment."""
 
     def name(self) -> str:
         return "validate_satisfaction_form"
-
-    async def get_extraction_events(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[EventType]:
-        updates = self.interpret(dispatcher, tracker)
-        tracker.slots.update(updates)
-        return [SlotSet(slot, value) for slot, value in updates.items()]
 
     def interpret(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """Slot changes for the latest message; empty for a human request (a rule handles it)."""
