@@ -21,12 +21,13 @@ RASA_MODEL := models/rasa/shop.tar.gz
 BOT_FILES  := --config bot/config.yml --domain bot/domain.yml --data bot/data nlu_data/intents
 RASA_INPUTS := bot/config.yml bot/domain.yml $(wildcard bot/data/*.yml) $(wildcard nlu_data/intents/*.yml) triage_model/userdict/shop_words.txt
 
-.PHONY: help setup run test train evaluate bench lint clean test-bot
+.PHONY: help setup run test train evaluate bench lint clean test-bot browser-deps
 
 help:
 	@echo "make setup     build both environments (idempotent)"
-	@echo "make run       train what is stale and start the assistant (Rasa + actions)"
-	@echo "make test      run the whole test suite"
+	@echo "make run       train what is stale; start actions, Rasa and the gateway (:8080)"
+	@echo "make test      run the whole test suite (the browser tests need make browser-deps)"
+	@echo "make browser-deps  install Debian's chromium for the browser tests (root or sudo)"
 	@echo "make train     train the triage model and the assistant if their data changed"
 	@echo "make evaluate  evaluate the triage model on the held-out file"
 	@echo "make bench     print the benchmark tables"
@@ -63,12 +64,24 @@ run: setup train
 	$(PY) -m triage_model demo
 	scripts/run-services
 
+# The browser tests (tests/browser) drive Debian's /usr/bin/chromium through Playwright; we
+# never download a browser build (`playwright install`). Nothing to do when it is installed.
+# The fonts make Chinese text and emoji render in screenshots (the tests read the DOM).
+CHROMIUM := /usr/bin/chromium
+BROWSER_PACKAGES := chromium fonts-wqy-zenhei fonts-noto-color-emoji
+browser-deps:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	  else echo "no $(CHROMIUM) and no root: the browser tests will skip" >&2; exit 0; fi; \
+	  echo "Installing chromium (apt-get)"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(BROWSER_PACKAGES)
+
 # The Rasa project's own checks: data validation and the test stories.
 test-bot: setup $(RASA_MODEL)
 	$(RASA) data validate $(BOT_FILES)
 	$(RASA) test core --model $(RASA_MODEL) --stories bot/tests --fail-on-prediction-errors --out reports/rasa
 
-test: setup train test-bot
+test: setup train test-bot browser-deps
 	$(PY) -m pytest
 
 bench: setup train

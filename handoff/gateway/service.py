@@ -57,6 +57,21 @@ CANNED_REPLIES: Final = (
 )
 
 
+def needs_human_now(triage: TriageSummary | None) -> bool:
+    """Whether the gateway itself escalates a message, before the assistant sees it.
+
+    Only urgent messages that a high-precision urgency rule named (smoke, burns, fraud...):
+    this bypasses the assistant, so a model-only "urgent" (which also fires on questions like
+    "我的投诉处理到哪了") is left to the assistant's complaint flow, which triages and hands
+    urgent cases to a human itself.
+    """
+    return (
+        triage is not None
+        and triage.urgency == "urgent"
+        and any(reason.split(":")[1:2] == ["rule"] for reason in triage.reasons)
+    )
+
+
 class GatewayError(Exception):
     """A refused agent action; ``message_zh`` is shown in the console."""
 
@@ -211,7 +226,7 @@ class Gateway:
         conversation_id = identity.conversation_id
         async with self._lock(conversation_id):
             triage = await self.screener.screen(message.text) if message.text.strip() else None
-            urgent = triage is not None and triage.urgency == "urgent"
+            urgent = needs_human_now(triage)
             entry = await self.db(lambda s: active_entry(s, conversation_id))
             if entry is not None:
                 if urgent and entry.priority != "urgent":

@@ -1,0 +1,63 @@
+"""The whole product in a real headless Chromium: Rasa, actions, the gateway, two browsers.
+
+The servers start once per session (``tests/servers.py``) on free ports against one temporary
+SQLite database; the browser is Debian's ``/usr/bin/chromium`` driven by Playwright (never a
+downloaded browser build). Tests skip, saying why, when the models or the browser are missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.servers import Servers, missing_prerequisite, start_gateway, start_servers
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: Playwright's per-step timeout (ms): generous, the machines may have two loaded cores.
+STEP_MS = 90_000
+
+
+@dataclass(frozen=True)
+class Stack:
+    servers: Servers
+    gateway_url: str
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    reason = missing_prerequisite()
+    if reason:
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("browser")
+    for servers in start_servers(folder):
+        for url in start_gateway(folder, servers):
+            yield Stack(servers, url)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):  # CI installs it (.ci/run): never let the journey skip there
+            pytest.fail(f"no {CHROMIUM} on CI: .ci/run should have installed it")
+        pytest.skip("no /usr/bin/chromium: run `make browser-deps` (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="run `make setup`")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

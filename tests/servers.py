@@ -1,0 +1,210 @@
+"""Real servers for the tests that need them: Rasa (.venv-rasa), the action server (.venv),
+and the handoff gateway (``python -m handoff serve``), each on a free port.
+
+Shared by ``tests/e2e`` (Rasa + actions), ``tests/browser`` (all three) and
+``bench/rasa_bench.py``. The servers run against a temporary SQLite case store and an
+in-memory tracker store (an endpoints file generated into the temporary folder). They need a
+trained Rasa model in ``models/rasa`` and the triage model; :func:`missing_prerequisite` says
+which is missing so that a test can skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Generator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+ROOT = Path(__file__).resolve().parents[1]
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+RASA_MODELS = ROOT / "models" / "rasa"
+TRIAGE_MODEL = ROOT / "models" / "triage" / "latest" / "metadata.json"
+STARTUP_SECONDS = 180.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_json(method: str, url: str, body: Any = None, timeout: float = 60.0) -> Any:
+    data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read().decode("utf-8") or "null")
+
+
+@dataclass
+class Servers:
+    rasa_url: str
+    actions_url: str
+    database_url: str
+    factory: sessionmaker[Session]
+
+    def say(self, sender: str, message: str, shopper_id: str | None = "demo-shopper") -> list[str]:
+        """Send one message over the REST channel; return the texts the bot answered."""
+        body: dict[str, Any] = {"sender": sender, "message": message}
+        if shopper_id is not None:
+            body["metadata"] = {"shopper_id": shopper_id}
+        replies = http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook", body)
+        return [reply.get("text", "") for reply in replies]
+
+    def replies(
+        self, sender: str, message: str, shopper_id: str = "demo-shopper"
+    ) -> list[dict[str, Any]]:
+        body = {"sender": sender, "message": message, "metadata": {"shopper_id": shopper_id}}
+        result: list[dict[str, Any]] = http_json(
+            "POST", f"{self.rasa_url}/webhooks/rest/webhook", body
+        )
+        return result
+
+
+def _get_text(url: str, timeout: float = 5.0) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return str(response.read().decode("utf-8"))
+
+
+def _wait_for(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    ready: Any,
+    *,
+    fetch: Any = None,
+) -> None:
+    """Poll ``url`` until ``ready(fetch(url))`` (JSON by default); fail if ``process`` exits."""
+    get = fetch or (lambda u: http_json("GET", u, timeout=5))
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early; log:\n{log.read_text()[-3000:]}")
+        try:
+            if ready(get(url)):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not ready after {STARTUP_SECONDS}s; log:\n{log.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def start_servers(folder: Path) -> Generator[Servers, None, None]:
+    """Start both servers in ``folder`` (also used by bench/rasa_bench.py); stop them after."""
+    from handoff.db import make_session_factory, prepare_database
+
+    database_url = f"sqlite:///{folder / 'shop.db'}"
+    engine = prepare_database(database_url)
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = folder / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    env = os.environ | {"DATABASE_URL": database_url, "RASA_TELEMETRY_ENABLED": "false"}
+    action_log, rasa_log = folder / "actions.log", folder / "rasa.log"
+    actions = subprocess.Popen(
+        [str(PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
+        cwd=ROOT,
+        env=env,
+        stdout=action_log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    rasa = subprocess.Popen(
+        [
+            str(RASA_BIN),
+            "run",
+            "--enable-api",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(rasa_port),
+            "-m",
+            str(RASA_MODELS),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(ROOT / "bot" / "credentials.yml"),
+        ],
+        cwd=folder,
+        env=env,
+        stdout=rasa_log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        actions_url = f"http://127.0.0.1:{action_port}"
+        rasa_url = f"http://127.0.0.1:{rasa_port}"
+        _wait_for(f"{actions_url}/health", actions, action_log, lambda body: body is not None)
+        _wait_for(f"{rasa_url}/status", rasa, rasa_log, lambda body: bool(body.get("model_id")))
+        yield Servers(rasa_url, actions_url, database_url, make_session_factory(engine))
+    finally:
+        _stop(rasa)
+        _stop(actions)
+        engine.dispose()
+
+
+def missing_prerequisite() -> str | None:
+    """Why the servers cannot run here, or None."""
+    if not RASA_BIN.exists():
+        return "no .venv-rasa: run `make setup`"
+    if not any(RASA_MODELS.glob("*.tar.gz")):
+        return "no trained Rasa model in models/rasa: run the Rasa training step (see README)"
+    if not TRIAGE_MODEL.exists():
+        return "no triage model at models/triage/latest: run `make train`"
+    return None
+
+
+def start_gateway(folder: Path, servers: Servers) -> Generator[str, None, None]:
+    """Run ``python -m handoff serve`` on a free port against ``servers``' database and Rasa.
+
+    Its working directory is ``folder`` (so its ``var/`` lands there); the first start creates
+    the demo agent (demo / demo1234). Yields the gateway's base URL; stops it after.
+    """
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": servers.database_url,
+        "RASA_URL": servers.rasa_url,
+        "HANDOFF_HOST": "127.0.0.1",
+        "HANDOFF_PORT": str(port),
+        "HANDOFF_SECRET": "browser-test-secret",
+        "PYTHONPATH": str(ROOT),
+        "TRIAGE_MODEL_DIR": str(TRIAGE_MODEL.parent),
+    }
+    log = folder / "gateway.log"
+    gateway = subprocess.Popen(
+        [str(PYTHON), "-m", "handoff", "serve"],
+        cwd=folder,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(
+            f"{url}/agent/login", gateway, log, lambda page: "客服工作台" in page, fetch=_get_text
+        )
+        yield url
+    finally:
+        _stop(gateway)
