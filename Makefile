@@ -21,7 +21,7 @@ RASA_MODEL := models/rasa/shop.tar.gz
 BOT_FILES  := --config bot/config.yml --domain bot/domain.yml --data bot/data nlu_data/intents
 RASA_INPUTS := bot/config.yml bot/domain.yml $(wildcard bot/data/*.yml) $(wildcard nlu_data/intents/*.yml) triage_model/userdict/shop_words.txt
 
-.PHONY: help setup run test train evaluate bench lint clean test-bot browser-deps
+.PHONY: help setup run test train evaluate bench bench-intents lint clean test-bot browser-deps
 
 help:
 	@echo "make setup     build both environments (idempotent)"
@@ -31,6 +31,7 @@ help:
 	@echo "make train     train the triage model and the assistant if their data changed"
 	@echo "make evaluate  evaluate the triage model on the held-out file"
 	@echo "make bench     print the benchmark tables"
+	@echo "make bench-intents  intent macro-F1 by 5-fold cross-validation (slow: ~20 min)"
 	@echo "make lint      ruff + mypy"
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed
@@ -88,6 +89,11 @@ bench: setup train
 	$(PY) bench/triage_bench.py
 	$(RASA_PY) bench/diet_bench.py
 	$(PY) bench/rasa_bench.py
+
+# Intent classification of bot/config.yml's pipeline, 5-fold cross-validation on nlu_data/intents.
+bench-intents: $(RASA_VENV)/.installed
+	$(RASA) test nlu --nlu nlu_data/intents --config bot/config.yml --cross-validation --folds 5 --out reports/intents
+	@$(RASA_PY) -c "import json; r = json.load(open('reports/intents/intent_report.json'))['macro avg']; print(f\"intent macro-F1 (5-fold CV): {r['f1-score']:.3f}\")"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
