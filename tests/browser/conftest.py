@@ -37,7 +37,10 @@ class Stack:
     gateway_url: str
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running on the main
+# thread until it stops, and pytest-asyncio tests collected after this folder (tests/gateway)
+# cannot start their own loop while it runs.
+@pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     reason = missing_prerequisite()
     if reason:
@@ -48,7 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             yield Stack(servers, url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):  # CI installs it (.ci/run): never let the journey skip there
