@@ -89,6 +89,7 @@ bench: setup train
 	$(PY) bench/triage_bench.py
 	$(RASA_PY) bench/diet_bench.py
 	$(PY) bench/rasa_bench.py
+	$(PY) bench/claim_race.py
 
 # Intent classification of bot/config.yml's pipeline, 5-fold cross-validation on nlu_data/intents.
 bench-intents: $(RASA_VENV)/.installed
