@@ -90,6 +90,7 @@ bench: setup train
 	$(RASA_PY) bench/diet_bench.py
 	$(PY) bench/rasa_bench.py
 	$(PY) bench/claim_race.py
+	$(PY) bench/gateway_bench.py
 
 # Intent classification of bot/config.yml's pipeline, 5-fold cross-validation on nlu_data/intents.
 bench-intents: $(RASA_VENV)/.installed
