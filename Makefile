@@ -19,7 +19,7 @@ TRIAGE_INPUTS := $(wildcard nlu_data/triage/train/*.jsonl) $(wildcard triage_mod
 RASA       := $(RASA_VENV)/bin/rasa
 RASA_MODEL := models/rasa/shop.tar.gz
 BOT_FILES  := --config bot/config.yml --domain bot/domain.yml --data bot/data nlu_data/intents
-RASA_INPUTS := bot/config.yml bot/domain.yml $(wildcard bot/data/*.yml) $(wildcard nlu_data/intents/*.yml) triage_model/userdict/shop_words.txt
+RASA_INPUTS := bot/config.yml bot/domain.yml $(wildcard bot/data/*.yml) $(wildcard nlu_data/intents/*.yml) triage_model/userdict/shop_words.txt $(wildcard rasa_extensions/*.py)
 
 .PHONY: help setup run test train evaluate bench bench-intents lint clean test-bot browser-deps
 
@@ -43,10 +43,12 @@ $(VENV)/.installed: pyproject.toml
 	$(UV) pip install --quiet --python $(PY) -e '.[dev]'
 	@touch $@
 
-$(RASA_VENV)/.installed: requirements-rasa.txt $(VENV)/.installed
+$(RASA_VENV)/.installed: requirements-rasa.txt Makefile $(VENV)/.installed
 	@PY310=$$(scripts/find-python310) || exit 1; \
 	  if [ ! -x $(RASA_PY) ]; then echo "Creating $(RASA_VENV) with $$PY310"; $(UV) venv --quiet --python $$PY310 $(RASA_VENV); fi
 	$(UV) pip install --quiet --python $(RASA_PY) -r requirements-rasa.txt
+	@# Rasa finds our pipeline components (rasa_extensions/) through this path file.
+	@echo "$(CURDIR)" > "$$($(RASA_PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/shop-assistant.pth"
 	@touch $@
 
 $(TRIAGE_STAMP): $(TRIAGE_INPUTS) | $(VENV)/.installed

@@ -2,8 +2,8 @@
 and the handoff gateway (``python -m handoff serve``), each on a free port.
 
 Shared by ``tests/e2e`` (Rasa + actions), ``tests/browser`` (all three) and
-``bench/rasa_bench.py``. The servers run against a temporary SQLite case store and an
-in-memory tracker store (an endpoints file generated into the temporary folder). They need a
+``bench/rasa_bench.py``. The servers run against a temporary SQLite case store, tracker store and lock store (an
+endpoints file generated into the temporary folder). They need a
 trained Rasa model in ``models/rasa`` and the triage model; :func:`missing_prerequisite` says
 which is missing so that a test can skip.
 """
@@ -111,16 +111,29 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def start_servers(folder: Path) -> Generator[Servers, None, None]:
-    """Start both servers in ``folder`` (also used by bench/rasa_bench.py); stop them after."""
+def start_servers(folder: Path, rasa_workers: int = 2) -> Generator[Servers, None, None]:
+    """Start both servers in ``folder`` (also used by bench/rasa_bench.py); stop them after.
+
+    Configured as ``make run`` configures them: SQL tracker store and the SQLite lock store in
+    ``folder``, ``rasa_workers`` Rasa worker processes.
+    """
     from handoff.db import make_session_factory, prepare_database
 
     database_url = f"sqlite:///{folder / 'shop.db'}"
     engine = prepare_database(database_url)
     action_port, rasa_port = free_port(), free_port()
     endpoints = folder / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
-    env = os.environ | {"DATABASE_URL": database_url, "RASA_TELEMETRY_ENABLED": "false"}
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{folder / "tracker.db"}"\n'
+        "lock_store:\n  type: rasa_extensions.sqlite_lock_store.SQLiteLockStore\n"
+        f'  db: "{folder / "locks.db"}"\n'
+    )
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SANIC_WORKERS": str(rasa_workers),
+    }
     action_log, rasa_log = folder / "actions.log", folder / "rasa.log"
     actions = subprocess.Popen(
         [str(PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
