@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -180,3 +181,31 @@ def test_emoji_description_is_refused_and_the_form_goes_on(servers: Servers) -> 
     assert "文字" in refused
     confirm = "\n".join(servers.say(sender, "电饭煲不加热了"))
     assert "2024112212345678" in confirm  # the order number was kept
+
+
+def test_simultaneous_messages_of_one_conversation_are_handled_in_turn(
+    servers: Servers,
+) -> None:
+    """Two tabs, or a double send: with two Rasa workers the SQLite lock store must still
+    handle one conversation's messages one at a time; none is lost or interleaved."""
+    senders = [conversation() for _ in range(4)]
+    # Each one calls the action server, so an unlocked worker would interleave at the await.
+    messages = ("我的投诉到哪了", "我的投訴處理到哪了", "查一下投诉进度")
+    with ThreadPoolExecutor(max_workers=len(senders) * len(messages)) as pool:
+        answers = list(
+            pool.map(
+                lambda pair: servers.say(*pair),
+                [(sender, message) for sender in senders for message in messages],
+            )
+        )
+    assert all(answer for answer in answers)
+    for sender in senders:
+        tracker = http_json("GET", f"{servers.rasa_url}/conversations/{sender}/tracker")
+        events = [event for event in tracker["events"] if event["event"] in ("user", "bot")]
+        said = [event["text"] for event in events if event["event"] == "user"]
+        assert sorted(said) == sorted(messages)
+        # Handled in turn: every user message is answered before the next one is read.
+        kinds = [event["event"] for event in events]
+        assert kinds[0] == "user" and "user" not in [
+            later for earlier, later in zip(kinds, kinds[1:]) if earlier == "user"
+        ]
