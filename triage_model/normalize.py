@@ -16,8 +16,9 @@ from typing import Protocol
 ORDER_TOKEN = "ORDERNO"
 PHONE_TOKEN = "PHONENO"
 TRACKING_TOKEN = "TRACKNO"
+CASE_TOKEN = "CASENO"
 URL_TOKEN = "URLLINK"
-PLACEHOLDERS = frozenset({ORDER_TOKEN, PHONE_TOKEN, TRACKING_TOKEN, URL_TOKEN})
+PLACEHOLDERS = frozenset({ORDER_TOKEN, PHONE_TOKEN, TRACKING_TOKEN, CASE_TOKEN, URL_TOKEN})
 
 #: Numbers that are words in this domain (the consumer hotline, the police) and stay as they are.
 MEANINGFUL_NUMBERS = frozenset({"12315", "315", "110", "120", "12345"})
@@ -28,6 +29,9 @@ _PHONE = re.compile(
     r"(?<![\dA-Za-z])(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?!\d)"
     r"|(?<![\dA-Za-z])0\d{2,3}-\d{7,8}(?!\d)"
 )
+# Our own case numbers (handoff.case_numbers: TS241122-7KQ3), read after lower-casing. Without
+# this, their date would become NUM6 and look like a large amount of money to the rules.
+_CASE = re.compile(r"(?<![a-z0-9])ts ?\d{6} ?[-_]? ?[0-9a-z]{4}(?![a-z0-9])")
 # Courier tracking numbers: a few letters then many digits (SF1234567890123, JT0001234567890).
 _TRACKING = re.compile(r"(?<![A-Za-z])[A-Za-z]{1,4}\d{8,}(?!\d)")
 # Order numbers: 10 to 20 digits, possibly grouped with spaces or dashes.
@@ -67,15 +71,16 @@ def normalize(text: str) -> str:
     """Return the canonical form of ``text`` that rules and features read.
 
     Steps: NFKC (full-width → half-width), control characters removed, Traditional →
-    Simplified, links, phone, tracking and order numbers → placeholders, other long numbers →
-    a magnitude token, whitespace collapsed. English is lower-cased first so that the
-    placeholders, added after, stay upper-case.
+    Simplified, links, phone, case, tracking and order numbers → placeholders, other long
+    numbers → a magnitude token, whitespace collapsed. English is lower-cased first so that
+    the placeholders, added after, stay upper-case.
     """
     text = unicodedata.normalize("NFKC", text)
     text = strip_control_characters(text)
     text = _traditional_to_simplified().convert(text).lower()
     text = _URL.sub(f" {URL_TOKEN} ", text)
     text = _PHONE.sub(f" {PHONE_TOKEN} ", text)
+    text = _CASE.sub(f" {CASE_TOKEN} ", text)
     text = _TRACKING.sub(f" {TRACKING_TOKEN} ", text)
     text = _ORDER.sub(f" {ORDER_TOKEN} ", text)
     text = _NUMBER.sub(_number_token, text)

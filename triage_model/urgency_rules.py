@@ -23,7 +23,7 @@ _NEGATION: Final = re.compile(
 # 没人管我就报警 (no one helps → I call the police) still threatens.
 _CONDITION: Final = re.compile(r"(就|才|只能|只好|否则|不然|再|直接|要)")
 _SOLVED: Final = re.compile(
-    r"(已经解决|已解决|解决好了|处理好了|已经处理|已经退了|已经收到|退回来了|那是气话|别当真)"
+    r"(已经解决|已解决|解决好了|处理好了|已经处理|已经退了|已经收到|退回来了|(?<!不)是气话|别当真)"
 )
 
 

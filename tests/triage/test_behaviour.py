@@ -111,6 +111,12 @@ NOT_URGENT = [
     "孩子没有吞下去，只是玩具的零件掉了",
     "快递比预计晚了一天到，有点不开心",
     "衣服有个线头，不影响穿",
+    # Ordinary chat the gateway screens too: progress questions, thanks, asking for a person.
+    "我的投诉现在是什么情况了",
+    "上次说孩子吃了拉肚子的事已经解决了，谢谢关心",
+    "好的，麻烦你们了",
+    "謝謝你們的幫忙，再見",
+    "我要跟真人客服说",
 ]
 
 

@@ -30,6 +30,21 @@ def test_phone_numbers_become_a_placeholder(phone: str) -> None:
     assert normalize(f"电话{phone}") == "电话 PHONENO"
 
 
+@pytest.mark.parametrize(
+    "case",
+    [
+        "TS241123-7KQ3",
+        "ts241123-7kq3",
+        "TS241123 7KQ3",
+        "TS2411237KQ3",
+        "ＴＳ２４１１２３－７ＫＱ３",
+    ],
+)
+def test_case_numbers_become_a_placeholder(case: str) -> None:
+    # Not "NUM6": a six-digit number reads as a large amount of money to the urgency rules.
+    assert normalize(f"我的工单{case}处理到哪了") == "我的工单 CASENO 处理到哪了"
+
+
 def test_links_and_tracking_numbers_become_placeholders() -> None:
     text = normalize("看这里 https://shop.example.com/item?id=1 单号SF1234567890123")
     assert text == "看这里 URLLINK 单号 TRACKNO"

@@ -26,6 +26,7 @@ def triggers(text: str) -> set[str]:
         ("花了8999买的手机丢了", "large_loss"),
         ("活螃蟹到的时候全死了", "large_loss"),
         ("我真的不想活了", "severe_distress"),
+        ("这不是气话，再不处理我就去12315", "external_threat"),
     ],
 )
 def test_trigger_fires(text: str, trigger: str) -> None:
@@ -42,6 +43,7 @@ def test_trigger_fires(text: str, trigger: str) -> None:
         "不想闹到消协，给我换个新的就行",
         "用了两次就不加热了",
         "快递晚了一天",
+        "上次说要去消协是气话，这次好好说",  # a threat taken back
     ],
 )
 def test_negated_or_harmless_text_fires_nothing(text: str) -> None:
