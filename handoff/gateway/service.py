@@ -60,16 +60,14 @@ CANNED_REPLIES: Final = (
 def needs_human_now(triage: TriageSummary | None) -> bool:
     """Whether the gateway itself escalates a message, before the assistant sees it.
 
-    Only urgent messages that a high-precision urgency rule named (smoke, burns, fraud...):
-    this bypasses the assistant, so a model-only "urgent" (which also fires on questions like
-    "我的投诉处理到哪了") is left to the assistant's complaint flow, which triages and hands
-    urgent cases to a human itself.
+    Every shopper message is screened, before the complaint form, in the middle of it and
+    after a case is open, and any urgent result escalates: whether an urgency rule named the
+    words (冒烟, 被盗...) or only the urgency model judged it (a child's lips turning blue,
+    a caller posing as our service). The model is trained on ordinary chat as well (progress
+    questions such as "我的投诉处理到哪了", greetings, 转人工, order numbers, ratings), so
+    those come out normal and go to the assistant.
     """
-    return (
-        triage is not None
-        and triage.urgency == "urgent"
-        and any(reason.split(":")[1:2] == ["rule"] for reason in triage.reasons)
-    )
+    return triage is not None and triage.urgency == "urgent"
 
 
 class GatewayError(Exception):
