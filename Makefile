@@ -85,6 +85,7 @@ test-bot: setup $(RASA_MODEL)
 	$(RASA) test core --model $(RASA_MODEL) --stories bot/tests --fail-on-prediction-errors --out reports/rasa
 
 test: setup train test-bot browser-deps
+	$(RASA_PY) -m pytest tests/rasa_extensions
 	$(PY) -m pytest
 
 bench: setup train

@@ -1,11 +1,14 @@
 """Per-turn latency of whole conversations over the REST channel, 20 at a time.
 
-Starts the real Rasa server (.venv-rasa, trained model in models/rasa) and the real action
-server on free ports against a temporary SQLite case store, then drives CONVERSATIONS
-complaint conversations concurrently (greeting, complaint with order number, confirmation,
-progress question) with an aiohttp client and prints p50/p99 per kind of turn.
+Starts the real Rasa server (.venv-rasa, configured as ``make run`` does: SQL tracker store,
+SQLite lock store, 2 worker processes) and the real action server on free ports against a
+temporary SQLite case store, then drives CONVERSATIONS complaint conversations concurrently
+(greeting, complaint with order number, confirmation, progress question, thanks) with an
+aiohttp client and prints p50/p99 per kind of turn. Each shopper sends its next message as
+soon as the answer arrives (no reading or typing time): the worst case for 20 shoppers.
 
     .venv/bin/python bench/rasa_bench.py [--conversations 20] [--rounds 3]
+        [--rasa-workers 2] [--model models/rasa/shop.tar.gz]
 """
 
 from __future__ import annotations
@@ -87,17 +90,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rasa-workers", type=int, default=2)
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "rasa")
     args = parser.parse_args()
     reason = missing_prerequisite()
     if reason:
         print(f"skipped: {reason}")
         return 0
     with tempfile.TemporaryDirectory() as folder:
-        servers = start_servers(Path(folder))
+        servers = start_servers(Path(folder), args.rasa_workers, args.model)
         info = next(servers)
         try:
             started = time.perf_counter()
             timings = asyncio.run(run(info.rasa_url, args.conversations, args.rounds))
+            print(f"model {args.model}, {args.rasa_workers} Rasa worker(s)")
             print_table(timings, args.conversations, time.perf_counter() - started)
         finally:
             servers.close()

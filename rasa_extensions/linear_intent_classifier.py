@@ -16,7 +16,11 @@ it, so the pipeline's tokenizer, user dictionary and regexes keep their meaning.
 
 from __future__ import annotations
 
+import json
 import logging
+import zipfile
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -184,20 +188,46 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         """Load the persisted pipeline; refuse a file that holds any other type."""
         import skops.io as sio
 
-        try:
-            with model_storage.read_from(resource) as directory:
-                path = directory / "linear_intent_classifier.skops"
-                untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
-                if untrusted:
-                    # Loud on purpose: a silently missing classifier would answer every
-                    # message with the fallback.
-                    raise UntrustedModelError(f"{path} holds types {sorted(untrusted)}")
-                model = sio.load(path, trusted=TRUSTED_TYPES)
-        except ValueError as error:
-            # Rasa raises ValueError for a resource that was never written (no intents).
-            logger.warning("LinearIntentClassifier not loaded: %s", error)
-            return cls(config, model_storage, resource)
+        with ExitStack() as stack:
+            try:
+                directory = stack.enter_context(model_storage.read_from(resource))
+            except ValueError as error:
+                # Rasa raises ValueError for a resource that was never written (no intents).
+                # Only that: a ValueError from reading the file (a corrupt schema) stays loud.
+                logger.warning("LinearIntentClassifier not loaded: %s", error)
+                return cls(config, model_storage, resource)
+            path = directory / "linear_intent_classifier.skops"
+            found = set(sio.get_untrusted_types(file=path)) | _sklearn_types(path)
+            untrusted = found - set(TRUSTED_TYPES)
+            if untrusted:
+                # Loud on purpose: a silently missing classifier would answer every
+                # message with the fallback.
+                raise UntrustedModelError(f"{path} holds types {sorted(untrusted)}")
+            model = sio.load(path, trusted=TRUSTED_TYPES)
         return cls(config, model_storage, resource, model)
+
+
+def _sklearn_types(path: Path) -> set[str]:
+    """Every scikit-learn class named in a skops file.
+
+    ``get_untrusted_types`` leaves out what skops trusts by default, which (skops 0.9) is every
+    public scikit-learn estimator, and ``load(trusted=...)`` adds those defaults to the list:
+    a pipeline with, say, a LogisticRegression would pass TRUSTED_TYPES unnoticed.
+    """
+    with zipfile.ZipFile(path) as archive:
+        schema = json.loads(archive.read("schema.json"))
+    found: set[str] = set()
+    nodes: list[Any] = [schema]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, dict):
+            module = node.get("__module__")
+            if isinstance(module, str) and module.split(".")[0] == "sklearn":
+                found.add(f"{module}.{node.get('__class__')}")
+            nodes.extend(node.values())
+        elif isinstance(node, list):
+            nodes.extend(node)
+    return found
 
 
 def _sentence_features(message: Message) -> csr_matrix | None:

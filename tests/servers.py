@@ -2,8 +2,8 @@
 and the handoff gateway (``python -m handoff serve``), each on a free port.
 
 Shared by ``tests/e2e`` (Rasa + actions), ``tests/browser`` (all three) and
-``bench/rasa_bench.py``. The servers run against a temporary SQLite case store, tracker store and lock store (an
-endpoints file generated into the temporary folder). They need a
+``bench/rasa_bench.py``. The servers run against a temporary SQLite case store, tracker
+store and lock store (an endpoints file generated into the temporary folder). They need a
 trained Rasa model in ``models/rasa`` and the triage model; :func:`missing_prerequisite` says
 which is missing so that a test can skip.
 """
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 RASA_MODELS = ROOT / "models" / "rasa"
 TRIAGE_MODEL = ROOT / "models" / "triage" / "latest" / "metadata.json"
@@ -111,11 +112,13 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def start_servers(folder: Path, rasa_workers: int = 2) -> Generator[Servers, None, None]:
+def start_servers(
+    folder: Path, rasa_workers: int = 2, model: Path = RASA_MODELS
+) -> Generator[Servers, None, None]:
     """Start both servers in ``folder`` (also used by bench/rasa_bench.py); stop them after.
 
     Configured as ``make run`` configures them: SQL tracker store and the SQLite lock store in
-    ``folder``, ``rasa_workers`` Rasa worker processes.
+    ``folder``, ``rasa_workers`` Rasa worker processes; ``model`` is a model file or folder.
     """
     from handoff.db import make_session_factory, prepare_database
 
@@ -143,6 +146,15 @@ def start_servers(folder: Path, rasa_workers: int = 2) -> Generator[Servers, Non
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    # As scripts/run-services does: tables first, so the two workers do not race for them.
+    subprocess.run(
+        [str(RASA_PY), "-m", "rasa_extensions.prepare_tracker_store", str(endpoints)],
+        cwd=folder,
+        env=env,
+        stdout=rasa_log.open("wb"),
+        stderr=subprocess.STDOUT,
+        check=True,
+    )
     rasa = subprocess.Popen(
         [
             str(RASA_BIN),
@@ -153,7 +165,7 @@ def start_servers(folder: Path, rasa_workers: int = 2) -> Generator[Servers, Non
             "-p",
             str(rasa_port),
             "-m",
-            str(RASA_MODELS),
+            str(model),
             "--endpoints",
             str(endpoints),
             "--credentials",
@@ -161,7 +173,7 @@ def start_servers(folder: Path, rasa_workers: int = 2) -> Generator[Servers, Non
         ],
         cwd=folder,
         env=env,
-        stdout=rasa_log.open("wb"),
+        stdout=rasa_log.open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )

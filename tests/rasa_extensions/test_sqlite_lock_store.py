@@ -1,0 +1,336 @@
+"""SQLiteLockStore: Rasa's ticket-lock semantics, and mutual exclusion across processes.
+
+The store exists so that several Rasa worker processes can serve at once without two of them
+handling the same conversation at the same time; the cross-process tests below check exactly
+that, next to a control run without the lock that shows the workload does lose updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import pickle
+import sqlite3
+import time
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LockError, LockStore
+from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
+from rasa.utils.endpoints import EndpointConfig
+
+from rasa_extensions.sqlite_lock_store import SQLiteLockStore
+
+REPO = Path(__file__).resolve().parents[2]
+STORE_TYPE = "rasa_extensions.sqlite_lock_store.SQLiteLockStore"
+CONVERSATION = "same-conversation"
+#: Processes and increments per process of the counter workload (4 x 25 = 100).
+PROCESSES = 4
+ROUNDS = 25
+#: Between reading the counter and writing it back. Long enough that, without the lock,
+#: concurrent processes are all but certain to overwrite each other's increments.
+PAUSE_SECONDS = 0.005
+#: Generous limits for a loaded two-core machine; nothing asserts on speed.
+WAIT_SECONDS = 120.0
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SQLiteLockStore:
+    return SQLiteLockStore(path=str(tmp_path / "locks.db"))
+
+
+def ticket_numbers(store: SQLiteLockStore, conversation_id: str) -> list[int]:
+    """The stored tickets as they are, expired ones included (``from_dict`` keeps them)."""
+    lock = store.get_lock(conversation_id)
+    assert lock is not None
+    return [ticket.number for ticket in lock.tickets]
+
+
+# Rasa's ticket-lock semantics, in one process.
+
+
+def test_tickets_are_issued_in_order(store: SQLiteLockStore) -> None:
+    assert [store.issue_ticket("c1") for _ in range(3)] == [0, 1, 2]
+    assert store.issue_ticket("c2") == 0  # every conversation has its own queue
+    assert ticket_numbers(store, "c1") == [0, 1, 2]
+
+
+def test_second_ticket_is_locked_until_the_first_is_served(store: SQLiteLockStore) -> None:
+    first, second = store.issue_ticket("c1"), store.issue_ticket("c1")
+    lock = store.get_lock("c1")
+    assert lock is not None
+    assert not lock.is_locked(first)
+    assert lock.is_locked(second)
+
+    store.finish_serving("c1", first)
+
+    lock = store.get_lock("c1")
+    assert lock is not None
+    assert not lock.is_locked(second)
+
+
+def test_cleanup_deletes_the_lock_only_when_nobody_waits(store: SQLiteLockStore) -> None:
+    first, second = store.issue_ticket("c1"), store.issue_ticket("c1")
+
+    store.cleanup("c1", first)
+    assert ticket_numbers(store, "c1") == [second]  # kept: the second ticket still waits
+
+    store.cleanup("c1", second)
+    assert store.get_lock("c1") is None
+
+
+def test_update_lock_drops_expired_tickets(store: SQLiteLockStore) -> None:
+    """A worker that died mid-turn must not block its conversation for good."""
+    live = store.issue_ticket("c1")
+    expired = store.issue_ticket("c1", lock_lifetime=-1)  # expired at once
+    assert ticket_numbers(store, "c1") == [live, expired]
+
+    store.update_lock("c1")
+
+    assert ticket_numbers(store, "c1") == [live]
+
+
+def test_lock_store_errors_surface_as_lock_errors(tmp_path: Path) -> None:
+    """Rasa expects LockError from issue_ticket; a directory is no database file."""
+    with pytest.raises(LockError):
+        SQLiteLockStore(path=str(tmp_path)).issue_ticket("c1")
+
+
+def test_async_lock_serialises_turns_of_one_conversation(store: SQLiteLockStore) -> None:
+    """Inside ``async with`` the turn holds the lock; a second turn waits, then runs."""
+    events: list[str] = []
+
+    async def turn(name: str, hold_seconds: float) -> None:
+        async with store.lock("c1") as lock:
+            events.append(f"{name} in")
+            assert store.get_lock("c1") is not None
+            assert lock.conversation_id == "c1"
+            await asyncio.sleep(hold_seconds)
+            events.append(f"{name} out")
+
+    async def two_turns() -> None:
+        first = asyncio.create_task(turn("first", 0.2))
+        while not events:  # the first turn holds the lock before the second asks
+            await asyncio.sleep(0.001)
+        await asyncio.wait_for(turn("second", 0.0), WAIT_SECONDS)
+        await first
+
+    asyncio.run(two_turns())
+
+    assert events == ["first in", "first out", "second in", "second out"]
+    assert store.get_lock("c1") is None  # cleaned up: nobody waits any more
+
+
+def test_async_lock_goes_past_a_dead_workers_ticket(store: SQLiteLockStore) -> None:
+    """The waiter's update_lock drops the expired ticket and the turn goes ahead."""
+    dead = store.issue_ticket("c1", lock_lifetime=0.3)
+
+    async def turn() -> list[int]:
+        async with store.lock("c1") as lock:
+            return [ticket.number for ticket in lock.tickets]
+
+    held = asyncio.run(asyncio.wait_for(turn(), WAIT_SECONDS))
+
+    assert dead not in held
+    assert held == [dead + 1]
+
+
+# How Rasa builds it from endpoints.yml.
+
+
+def test_endpoint_config_builds_the_store_on_the_configured_file(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "locks.db"
+
+    store = LockStore.create(EndpointConfig(type=STORE_TYPE, db=str(path)))
+
+    assert isinstance(store, SQLiteLockStore)
+    assert store.path == path
+    store.issue_ticket("c1")
+    assert path.is_file()
+
+
+def test_sanic_runs_the_requested_workers_with_this_lock_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rasa refuses SANIC_WORKERS > 1 with an in-memory lock store; ours must be accepted."""
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+
+    assert number_of_sanic_workers(EndpointConfig(type=STORE_TYPE, db=str(tmp_path))) == 2
+    assert number_of_sanic_workers(EndpointConfig(type="in_memory")) == 1  # the control
+
+
+def test_project_endpoints_use_this_lock_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bot/endpoints.yml (which scripts/run-services runs) gets two workers and our store."""
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    endpoints = AvailableEndpoints.read_endpoints(str(REPO / "bot/endpoints.yml"))
+
+    assert number_of_sanic_workers(endpoints.lock_store) == 2
+    store = LockStore.create(endpoints.lock_store)  # opens nothing until first used
+    assert isinstance(store, SQLiteLockStore)
+    assert store.path == Path("var/rasa_locks.db")
+
+
+# Several processes.
+
+
+def _increment(counter: Path) -> None:
+    """Read-modify-write with a pause in the middle: the race the lock must prevent.
+
+    The write goes through a per-process file and ``os.replace`` so that a reader never
+    sees a half-written number; only whole increments can be lost.
+    """
+    value = int(counter.read_text())
+    time.sleep(PAUSE_SECONDS)
+    scratch = counter.with_name(f"{counter.name}.{os.getpid()}")
+    scratch.write_text(str(value + 1))
+    os.replace(scratch, counter)
+
+
+def _count(store: SQLiteLockStore, counter: Path, start: Barrier, locked: bool) -> None:
+    """One worker process: ROUNDS increments, each inside the conversation's lock or not."""
+
+    async def work() -> None:
+        for _ in range(ROUNDS):
+            if locked:
+                async with store.lock(CONVERSATION):
+                    _increment(counter)
+            else:
+                _increment(counter)
+
+    start.wait(WAIT_SECONDS)  # all processes begin together, so their turns do overlap
+    asyncio.run(work())
+
+
+def run_counters(store: SQLiteLockStore, counter: Path, locked: bool) -> int:
+    """Run the workload in PROCESSES processes; the final count.
+
+    Forked like Sanic's workers (which fork after Rasa has built the lock store), and
+    because spawned ones would spend seconds importing Rasa on a loaded machine.
+    """
+    counter.write_text("0")
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(PROCESSES)
+    workers = [
+        context.Process(target=_count, args=(store, counter, start, locked))
+        for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        for worker in workers:
+            worker.join(WAIT_SECONDS)
+        assert [worker.exitcode for worker in workers] == [0] * PROCESSES
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+    return int(counter.read_text())
+
+
+def test_lock_excludes_other_processes(store: SQLiteLockStore, tmp_path: Path) -> None:
+    store.get_lock(CONVERSATION)  # the children inherit an open connection: they must not use it
+
+    assert run_counters(store, tmp_path / "counter", locked=True) == PROCESSES * ROUNDS
+    assert store.get_lock(CONVERSATION) is None  # the last turn cleaned up
+
+
+def test_control_without_the_lock_loses_updates(store: SQLiteLockStore, tmp_path: Path) -> None:
+    """The same workload unlocked: shows that the test above can fail."""
+    assert run_counters(store, tmp_path / "counter", locked=False) < PROCESSES * ROUNDS
+
+
+class SlowReadLockStore(SQLiteLockStore):
+    """Pauses after every read of a lock, to widen any gap between reading and writing it."""
+
+    def _read(self, connection: sqlite3.Connection, conversation_id: str) -> TicketLock | None:
+        lock = super()._read(connection, conversation_id)
+        time.sleep(PAUSE_SECONDS)
+        return lock
+
+
+def _issue_tickets(store: SQLiteLockStore, start: Barrier, results: Queue[list[int]]) -> None:
+    start.wait(WAIT_SECONDS)
+    results.put([store.issue_ticket(CONVERSATION) for _ in range(ROUNDS)])
+
+
+def test_tickets_issued_by_concurrent_processes_are_all_distinct(tmp_path: Path) -> None:
+    """Issuing is one transaction: no two processes get the same ticket, none is lost.
+
+    A get-then-save issue (Rasa's base class) fails this with the slow reads.
+    """
+    store = SlowReadLockStore(path=str(tmp_path / "locks.db"))
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(PROCESSES)
+    results: Queue[list[int]] = context.Queue()
+    workers = [
+        context.Process(target=_issue_tickets, args=(store, start, results))
+        for _ in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        issued = sorted(
+            ticket for _ in range(PROCESSES) for ticket in results.get(timeout=WAIT_SECONDS)
+        )
+    finally:
+        for worker in workers:
+            worker.join(WAIT_SECONDS)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+
+    assert issued == list(range(PROCESSES * ROUNDS))
+    assert ticket_numbers(store, CONVERSATION) == issued
+
+
+# Process start: Sanic forks its workers after Rasa has built the lock store.
+
+
+def test_store_with_an_open_connection_pickles(store: SQLiteLockStore) -> None:
+    ticket = store.issue_ticket("c1")
+
+    clone = pickle.loads(pickle.dumps(store))
+
+    assert isinstance(clone, SQLiteLockStore)
+    assert clone.path == store.path
+    assert ticket_numbers(clone, "c1") == [ticket]  # same file, its own connection
+
+
+def _issue_in_child(store: SQLiteLockStore, results: Queue[dict[str, Any]]) -> None:
+    inherited = store._connection
+    ticket = store.issue_ticket("c1")
+    results.put(
+        {
+            "ticket": ticket,
+            "own_connection": store._connection is not inherited,
+            "connection_pid_is_own": store._connection_pid == os.getpid(),
+        }
+    )
+
+
+def test_forked_child_opens_its_own_connection(store: SQLiteLockStore) -> None:
+    """SQLite connections must not cross fork(); the child reopens and shares the file."""
+    first = store.issue_ticket("c1")
+    parent_connection = store._connection
+    context = multiprocessing.get_context("fork")
+    results: Queue[dict[str, Any]] = context.Queue()
+    child = context.Process(target=_issue_in_child, args=(store, results))
+    child.start()
+    try:
+        result = results.get(timeout=WAIT_SECONDS)
+        child.join(WAIT_SECONDS)
+    finally:
+        if child.is_alive():
+            child.kill()
+            child.join()
+
+    assert child.exitcode == 0
+    assert result == {"ticket": first + 1, "own_connection": True, "connection_pid_is_own": True}
+    assert store._connection is parent_connection  # the parent keeps its own
+    assert ticket_numbers(store, "c1") == [first, first + 1]  # the child's ticket is shared
