@@ -4,17 +4,23 @@ Starts the real Rasa server (.venv-rasa, configured as ``make run`` does: SQL tr
 SQLite lock store, 2 worker processes) and the real action server on free ports against a
 temporary SQLite case store, then drives CONVERSATIONS complaint conversations concurrently
 (greeting, complaint with order number, confirmation, progress question, thanks) with an
-aiohttp client and prints p50/p99 per kind of turn. Each shopper sends its next message as
-soon as the answer arrives (no reading or typing time): the worst case for 20 shoppers.
+aiohttp client and prints p50/p99 per kind of turn, twice:
+
+- paced: each shopper reads the answer and types the next message, 1–3 s (uniformly random,
+  seeded) between an answer and the next message. Real shoppers on a phone are slower than
+  that, so this is a busy shop's 20 open chats;
+- flat out: each shopper sends the next message the moment the answer arrives — 20 requests
+  always in flight, which measures the server's throughput more than anyone's wait.
 
     .venv/bin/python bench/rasa_bench.py [--conversations 20] [--rounds 3]
-        [--rasa-workers 2] [--model models/rasa/shop.tar.gz]
+        [--rasa-workers 2] [--model models/rasa] [--only paced|flat]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import sys
 import tempfile
@@ -38,11 +44,21 @@ SCRIPT: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Seconds between an answer and the shopper's next message in the paced run.
+PACED_THINK_SECONDS = (1.0, 3.0)
+
+
 async def converse(
-    session: aiohttp.ClientSession, url: str, timings: dict[str, list[float]], round_no: int
+    session: aiohttp.ClientSession,
+    url: str,
+    timings: dict[str, list[float]],
+    round_no: int,
+    think: random.Random | None = None,
 ) -> None:
     sender = f"bench-{round_no}-{uuid.uuid4().hex[:8]}"
     for name, message in SCRIPT:
+        if think is not None:
+            await asyncio.sleep(think.uniform(*PACED_THINK_SECONDS))
         body = {"sender": sender, "message": message, "metadata": {"shopper_id": "demo-shopper"}}
         started = time.perf_counter()
         async with session.post(f"{url}/webhooks/rest/webhook", json=body) as response:
@@ -59,22 +75,37 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def run(url: str, conversations: int, rounds: int) -> dict[str, list[float]]:
+async def run(
+    url: str, conversations: int, rounds: int, paced: bool = False
+) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = defaultdict(list)
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         await converse(session, url, defaultdict(list), -1)  # warm-up: loads lazy resources
         for round_no in range(rounds):
             await asyncio.gather(
-                *(converse(session, url, timings, round_no) for _ in range(conversations))
+                *(
+                    converse(
+                        session,
+                        url,
+                        timings,
+                        round_no,
+                        random.Random(round_no * 1000 + index) if paced else None,
+                    )
+                    for index in range(conversations)
+                )
             )
     return timings
 
 
-def print_table(timings: dict[str, list[float]], conversations: int, wall: float) -> None:
+def print_table(
+    timings: dict[str, list[float]], conversations: int, wall: float, mode: str
+) -> None:
     every = [value for values in timings.values() for value in values]
     rows = [(name, timings[name]) for name, _ in SCRIPT] + [("all turns", every)]
-    print(f"\nRasa REST latency, {conversations} concurrent conversations ({wall:.1f}s wall)")
+    print(
+        f"\nRasa REST latency, {conversations} concurrent conversations, {mode} ({wall:.1f}s wall)"
+    )
     print(f"{'turn':<26}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
     for name, values in rows:
         print(
@@ -92,6 +123,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rasa-workers", type=int, default=2)
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "rasa")
+    parser.add_argument("--only", choices=("paced", "flat"))
     args = parser.parse_args()
     reason = missing_prerequisite()
     if reason:
@@ -101,10 +133,18 @@ def main() -> int:
         servers = start_servers(Path(folder), args.rasa_workers, args.model)
         info = next(servers)
         try:
-            started = time.perf_counter()
-            timings = asyncio.run(run(info.rasa_url, args.conversations, args.rounds))
             print(f"model {args.model}, {args.rasa_workers} Rasa worker(s)")
-            print_table(timings, args.conversations, time.perf_counter() - started)
+            low, high = PACED_THINK_SECONDS
+            modes = {"paced": f"paced ({low:g}–{high:g} s between answer and next message)"}
+            modes["flat"] = "flat out (next message as soon as the answer arrives)"
+            for mode, title in modes.items():
+                if args.only not in (None, mode):
+                    continue
+                started = time.perf_counter()
+                timings = asyncio.run(
+                    run(info.rasa_url, args.conversations, args.rounds, mode == "paced")
+                )
+                print_table(timings, args.conversations, time.perf_counter() - started, title)
         finally:
             servers.close()
     return 0

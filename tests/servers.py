@@ -128,7 +128,8 @@ def start_servers(
     endpoints = folder / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{folder / "tracker.db"}"\n'
+        "tracker_store:\n  type: rasa_extensions.sqlite_tracker_store.SQLiteTrackerStore\n"
+        f'  db: "{folder / "tracker.db"}"\n'
         "lock_store:\n  type: rasa_extensions.sqlite_lock_store.SQLiteLockStore\n"
         f'  db: "{folder / "locks.db"}"\n'
     )
