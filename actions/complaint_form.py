@@ -15,8 +15,8 @@ import logging
 import re
 from typing import Any, Final
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -105,6 +105,28 @@ class ValidateComplaintForm(InterpretingFormValidation):
 
     def name(self) -> str:
         return "validate_complaint_form"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        """rasa_sdk's validation, plus the summary the confirmation question shows.
+
+        Only when a form slot changed: with no slot event Rasa treats the turn as not for the
+        form (转人工 mid-form), and an extra summary event would hide that.
+        """
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        changed = {
+            event["name"]: event["value"]
+            for event in events
+            if event.get("event") == "slot" and event.get("name") != "requested_slot"
+        }
+        if not changed:
+            return events
+        summary = confirmation_summary({**tracker.slots, **changed})
+        return [*events, SlotSet("confirmation_summary", summary)]
 
     async def required_slots(
         self,
@@ -254,30 +276,18 @@ class ValidateComplaintForm(InterpretingFormValidation):
         return {"complaint_confirmed": True if slot_value is True else None}
 
 
-class ActionAskComplaintConfirmed(Action):
-    """Shows what will be submitted, with buttons to submit or correct either part."""
+def confirmation_summary(slots: dict[str, Any]) -> str:
+    """What the confirmation question shows: the order (or that there is none) and the problem.
 
-    def name(self) -> str:
-        return "action_ask_complaint_confirmed"
-
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[EventType]:
-        order = tracker.get_slot("order_number")
-        if tracker.get_slot("no_order") or not order:
-            order = "无（与订单无关的问题）"
-        description = str(tracker.get_slot("problem_description") or "")
-        if len(description) > SUMMARY_CHARS:
-            description = description[:SUMMARY_CHARS] + "…"
-        dispatcher.utter_message(
-            text=f"请确认您的投诉信息：\n订单号：{order}\n问题描述：{description}",
-            buttons=[
-                {"title": "确认提交", "payload": "/affirm"},
-                {"title": "修改订单号", "payload": "/give_order_number"},
-                {"title": "修改问题描述", "payload": "/complain"},
-            ],
-        )
-        return []
+    The validator keeps it in the ``confirmation_summary`` slot and the question is the
+    ``utter_ask_complaint_confirmed`` response: Rasa renders it itself instead of calling the
+    action server once more on every form turn (one round trip of the three an opening
+    complaint cost; see README "Assistant latency").
+    """
+    order = slots.get("order_number")
+    if slots.get("no_order") or not order:
+        order = "无（与订单无关的问题）"
+    description = str(slots.get("problem_description") or "")
+    if len(description) > SUMMARY_CHARS:
+        description = description[:SUMMARY_CHARS] + "…"
+    return f"订单号：{order}\n问题描述：{description}"

@@ -8,8 +8,8 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.complaint_form import (
-    ActionAskComplaintConfirmed,
     ValidateComplaintForm,
+    confirmation_summary,
     description_from_message,
     is_description,
 )
@@ -191,18 +191,28 @@ def test_confirmation_correct_the_description(dispatcher: CollectingDispatcher) 
     assert "order_number" not in slots or slots["order_number"] == DEMO_ORDER
 
 
-def test_confirmation_summary_has_buttons(dispatcher: CollectingDispatcher) -> None:
-    tracker = make_tracker(
-        [user_event("电饭煲不加热", "complain")],
-        slots={"order_number": DEMO_ORDER, "problem_description": "电饭煲不加热"},
-    )
-    asyncio.run(ActionAskComplaintConfirmed().run(dispatcher, tracker, DOMAIN))
-    message = dispatcher.messages[0]
-    assert DEMO_ORDER in message["text"] and "电饭煲不加热" in message["text"]
-    assert [b["title"] for b in message["buttons"]] == ["确认提交", "修改订单号", "修改问题描述"]
+def test_validator_keeps_the_confirmation_summary(dispatcher: CollectingDispatcher) -> None:
+    event = user_event(FIRST_MESSAGE, "complain", [order_entity(DEMO_ORDER)])
+    summary = run_form(dispatcher, event)["confirmation_summary"]
+    assert summary == f"订单号：{DEMO_ORDER}\n问题描述：我买的电饭煲用了两次就不加热了"
+
+
+def test_confirmation_summary_without_order_and_with_a_long_description() -> None:
+    summary = confirmation_summary({"no_order": True, "problem_description": "账号被盗" * 100})
+    assert summary.startswith("订单号：无（与订单无关的问题）\n问题描述：账号被盗")
+    assert summary.endswith("…") and len(summary) < 260
 
 
 def test_description_helpers() -> None:
     assert description_from_message(FIRST_MESSAGE) == "我买的电饭煲用了两次就不加热了"
     assert not is_description(description_from_message("我要投诉，订单号：2024112212345678"))
     assert is_description("东西坏了")
+
+
+def test_no_summary_event_when_the_message_is_not_for_the_form(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    """转人工 mid-form must leave the form without slot events, so Rasa lets the rule run."""
+    event = user_event("转人工", "request_human")
+    slots = run_form(dispatcher, event, {"order_number": DEMO_ORDER})
+    assert "confirmation_summary" not in slots
