@@ -24,6 +24,12 @@ class Message(Base):
 
     ``client_id`` is the widget's own id for a shopper message: a resend after a dropped
     connection hits the unique index and is recognised as the same message, not stored twice.
+
+    ``text`` is what was said to the assistant; ``display_text``, when set, is what people
+    read instead: the title of the quick-reply button a shopper clicked (确认提交), whose
+    ``text`` is the button's payload (/affirm). ``routed_at`` is when the gateway finished
+    routing a shopper message (the assistant answered, or it went to the agents): one left
+    empty by a crash is relayed when the gateway starts again.
     """
 
     __tablename__ = "chat_messages"
@@ -31,6 +37,7 @@ class Message(Base):
         CheckConstraint(column("sender").in_(MESSAGE_SENDERS), name="sender"),
         Index("ix_chat_messages_conversation_id_id", "conversation_id", "id"),
         Index("uq_chat_messages_conversation_client", "conversation_id", "client_id", unique=True),
+        Index("ix_chat_messages_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,12 +46,14 @@ class Message(Base):
     sender: Mapped[str] = mapped_column(String(8))
     agent: Mapped[str | None] = mapped_column(String(80))
     text: Mapped[str] = mapped_column(Text)
+    display_text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]]
     client_id: Mapped[str | None] = mapped_column(String(64))
     attachment_id: Mapped[int | None] = mapped_column(
         ForeignKey("chat_attachments.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime]
+    routed_at: Mapped[datetime | None]
 
 
 class Attachment(Base):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from handoff.chat_models import MESSAGE_SENDERS, Attachment, Message
@@ -20,6 +20,8 @@ from handoff.conflicts import insert_unless_duplicate
 
 MAX_TEXT_CHARS: Final = 2000
 HISTORY_LIMIT: Final = 500
+#: How many of the assistant's latest messages a quick reply's title is looked up in.
+OFFERED_BUTTONS_LOOKBACK: Final = 50
 
 
 def store_message(
@@ -33,9 +35,14 @@ def store_message(
     agent: str | None = None,
     client_id: str | None = None,
     attachment_id: int | None = None,
+    display_text: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Message, bool]:
-    """Store one message; the bool is False when ``client_id`` was already stored (a resend)."""
+    """Store one message; the bool is False when ``client_id`` was already stored (a resend).
+
+    ``display_text`` is what people read instead of ``text`` (a quick reply's title); the
+    caller has checked it (see :func:`offered_title`).
+    """
     if sender not in MESSAGE_SENDERS:
         raise ValueError(f"unknown sender {sender!r}; expected one of {MESSAGE_SENDERS}")
     values = {
@@ -44,6 +51,7 @@ def store_message(
         "sender": sender,
         "agent": agent,
         "text": text[:MAX_TEXT_CHARS],
+        "display_text": display_text[:MAX_TEXT_CHARS] if display_text else None,
         "payload": payload or {},
         "client_id": client_id,
         "attachment_id": attachment_id,
@@ -79,6 +87,79 @@ def messages_after(
         return list(rows)
     newest = session.scalars(statement.order_by(Message.id.desc()).limit(limit))
     return list(reversed(list(newest)))
+
+
+def offered_title(session: Session, conversation_id: str, payload: str, title: str) -> str | None:
+    """``title`` if the assistant offered a button with this ``payload`` and this title.
+
+    A shopper's quick reply arrives as the button's payload plus the title the widget
+    showed. The title is only believed when one of the assistant's recent messages in this
+    conversation offered exactly that button, so a client cannot make the agent read one
+    thing while the assistant received another.
+    """
+    wanted = title.strip()
+    if not wanted or not payload:
+        return None
+    offers = session.scalars(
+        select(Message.payload)
+        .where(Message.conversation_id == conversation_id, Message.sender == "bot")
+        .order_by(Message.id.desc())
+        .limit(OFFERED_BUTTONS_LOOKBACK)
+    )
+    for offer in offers:
+        for button in (offer or {}).get("buttons") or []:
+            if not isinstance(button, dict):
+                continue
+            if button.get("payload") == payload and str(button.get("title", "")).strip() == wanted:
+                return wanted[:MAX_TEXT_CHARS]
+    return None
+
+
+def unrouted_messages(session: Session, *, since: datetime) -> list[Message]:
+    """Shopper messages stored since ``since`` that were never routed, oldest first."""
+    return list(
+        session.scalars(
+            select(Message)
+            .where(
+                Message.created_at >= as_utc(since),
+                Message.sender == "shopper",
+                Message.routed_at.is_(None),
+            )
+            .order_by(Message.id)
+        )
+    )
+
+
+def needs_routing(session: Session, message_id: int, *, since: datetime) -> bool:
+    """Whether a shopper message is still unrouted and recent enough to answer now."""
+    message = session.get(Message, message_id)
+    return (
+        message is not None
+        and message.routed_at is None
+        and as_utc(message.created_at) >= as_utc(since)
+    )
+
+
+def mark_routed(
+    session: Session,
+    message_id: int,
+    *,
+    only_if_unrouted: bool = False,
+    now: datetime | None = None,
+) -> bool:
+    """Record that a shopper message has been routed; with ``only_if_unrouted``, claim it.
+
+    The claim is one conditional ``UPDATE``, so of two processes claiming the same message
+    exactly one gets True.
+    """
+    statement = update(Message).where(Message.id == message_id)
+    if only_if_unrouted:
+        statement = statement.where(Message.routed_at.is_(None))
+    result = session.execute(
+        statement.values(routed_at=as_utc(now) if now is not None else utc_now()),
+        execution_options={"synchronize_session": False},
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def store_attachment(

@@ -2,12 +2,14 @@
 
 Resources (database engine, HTTP client for Rasa, triage model) are opened in ``cleanup_ctx``
 and closed in reverse order; open WebSockets are closed on shutdown so that a restart does
-not hang on idle widgets.
+not hang on idle widgets. At start-up, before the first connection, shopper messages that a
+crash left unanswered are relayed (see :meth:`Gateway.recover`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -72,12 +74,19 @@ def make_app(
             if assistant
             else RasaHttp(client, settings.rasa_url, settings.rasa_token)
         )
-        app[GATEWAY] = Gateway(
+        gateway = Gateway(
             factory, bot, screener or await _default_screener(), Hub(), settings.secret
         )
+        app[GATEWAY] = gateway
+        # Before the first connection: shopper messages a crash left unanswered go first.
+        recovering = await gateway.recover()
         try:
             yield
         finally:
+            if recovering is not None:
+                recovering.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await recovering
             await client.close()
             engine.dispose()
 

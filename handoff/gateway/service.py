@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any, Final, TypeVar
 
 from sqlalchemy import select
@@ -26,10 +27,17 @@ from handoff.chat_models import Agent, Attachment, Message
 from handoff.clock import format_zh, utc_now
 from handoff.db import transaction
 from handoff.gateway.hub import QUEUE_TOPIC, Hub
-from handoff.gateway.identity import Identity, sign
+from handoff.gateway.identity import ANON_PREFIX, Identity, sign
 from handoff.gateway.rasa import Assistant, AssistantUnavailable, BotReply
 from handoff.gateway.screening import Screener
-from handoff.messages import messages_after, store_message
+from handoff.messages import (
+    mark_routed,
+    messages_after,
+    needs_routing,
+    offered_title,
+    store_message,
+    unrouted_messages,
+)
 from handoff.models import Case, HandoffEntry
 from handoff.queue import (
     QueueConflictError,
@@ -48,6 +56,13 @@ T = TypeVar("T")
 
 BOT_DOWN_ZH: Final = "抱歉，智能客服暂时无法回复。您可以稍后再试，或输入“转人工”联系人工客服。"
 URGENT_ZH: Final = "您反映的情况比较紧急，已为您优先转接人工客服，请不要离开对话。"
+#: Shopper messages a crash left unrouted are relayed at start-up only if this recent: an
+#: answer minutes later still helps, one a day later to a message the shopper has forgotten
+#: does not.
+RECOVERY_WINDOW: Final = timedelta(minutes=10)
+#: How long that relay waits for the assistant, which ``make run`` starts at the same time
+#: as the gateway, before telling the shopper it cannot answer.
+RECOVERY_PATIENCE: Final = timedelta(minutes=2)
 CANNED_REPLIES: Final = (
     "您好，我是人工客服，已经看到您的问题，正在为您处理。",
     "非常抱歉给您带来不便，请您提供一下商品问题的照片，方便我们核实。",
@@ -107,12 +122,14 @@ class Gateway:
         screener: Screener,
         hub: Hub,
         secret: bytes,
+        recovery_window: timedelta = RECOVERY_WINDOW,
     ) -> None:
         self.factory = factory
         self.assistant = assistant
         self.screener = screener
         self.hub = hub
         self.secret = secret
+        self.recovery_window = recovery_window
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def db(self, work: Callable[[Session], T]) -> T:
@@ -140,7 +157,11 @@ class Gateway:
             "id": message.id,
             "sender": message.sender,
             "agent": message.agent,
-            "text": message.text,
+            # A quick reply reads as the button's title (确认提交), never its payload.
+            "text": message.display_text or message.text,
+            # The widget's own id of a shopper message, so it can tell its pending bubble
+            # from the stored copy.
+            "client_id": message.client_id if message.sender == "shopper" else None,
             "buttons": payload.get("buttons", []),
             "custom": payload.get("custom"),
             "attachment": attachment,
@@ -190,8 +211,13 @@ class Gateway:
         *,
         client_id: str | None,
         attachment_id: int | None = None,
+        display: str | None = None,
     ) -> tuple[Message, bool]:
-        """Store a shopper message (the caller acknowledges it then) and say if it is new."""
+        """Store a shopper message (the caller acknowledges it then) and say if it is new.
+
+        ``display`` is the title of the quick-reply button whose payload ``text`` is; it is
+        kept only if the assistant offered that very button in this conversation.
+        """
         conversation_id = identity.conversation_id
 
         def work(session: Session) -> tuple[Message, bool]:
@@ -199,6 +225,11 @@ class Gateway:
                 attachment = session.get(Attachment, attachment_id)
                 if attachment is None or attachment.conversation_id != conversation_id:
                     raise GatewayError("图片不存在或已过期，请重新上传。")
+            title = (
+                offered_title(session, conversation_id, text, display)
+                if display and display != text
+                else None
+            )
             return store_message(
                 session,
                 conversation_id=conversation_id,
@@ -207,6 +238,7 @@ class Gateway:
                 text=text,
                 client_id=client_id,
                 attachment_id=attachment_id,
+                display_text=title,
             )
 
         message, new = await self.db(work)
@@ -219,39 +251,120 @@ class Gateway:
         """Send a stored shopper message where it belongs: the agent, or the assistant.
 
         One conversation is routed one message at a time, so the bot sees messages in order
-        even when the shopper types in two tabs.
+        even when the shopper types in two tabs. A message is routed once: a resend of one
+        already routed (or being routed) by this process changes nothing, and a resend of
+        one that a crash left unrouted routes it now, if it is recent.
         """
         conversation_id = identity.conversation_id
+        since = utc_now() - self.recovery_window
         async with self._lock(conversation_id):
-            triage = await self.screener.screen(message.text) if message.text.strip() else None
-            urgent = needs_human_now(triage)
-            entry = await self.db(lambda s: active_entry(s, conversation_id))
-            if entry is not None:
-                if urgent and entry.priority != "urgent":
-                    await self._escalate(identity, message, triage, pause_bot=False)
-                return  # a human is in charge: the agent reads it live, the bot stays silent
-            if urgent:
-                log.info(
-                    "urgent message in %s escalated: %s",
-                    conversation_id,
-                    mask_personal_data(message.text[:80]),
-                )
-                await self._escalate(identity, message, triage, pause_bot=True)
+            if not await self.db(lambda s: needs_routing(s, message.id, since=since)):
                 return
-            await self._relay_to_bot(identity, message)
+            await self._route(identity, message)
+            await self.db(lambda s: mark_routed(s, message.id))
 
-    async def _relay_to_bot(self, identity: Identity, message: Message) -> None:
+    async def recover(self) -> asyncio.Task[None] | None:
+        """Relay the recent shopper messages a crash left unrouted, oldest first, once each.
+
+        Called at start-up, before the gateway takes connections: the conversations' locks
+        are taken here, so a message the shopper sends meanwhile waits behind the recovered
+        ones and the assistant still sees the conversation in order. The relaying runs in the
+        returned task (Rasa may be slow, or still starting). Each message is claimed before it
+        is routed, so two instances starting together relay it once; a crash during that
+        relay loses it for good, which is the price of never relaying it twice.
+        """
+        since = utc_now() - self.recovery_window
+        pending = await self.db(lambda s: unrouted_messages(s, since=since))
+        if not pending:
+            return None
+        by_conversation: dict[str, list[Message]] = {}
+        for message in pending:
+            by_conversation.setdefault(message.conversation_id, []).append(message)
+        for conversation_id in by_conversation:
+            await self._lock(conversation_id).acquire()  # free: nothing runs yet
+        log.warning(
+            "relaying %d shopper message(s) in %d conversation(s) left unanswered by a crash",
+            len(pending),
+            len(by_conversation),
+        )
+
+        async def conversation(conversation_id: str, messages: list[Message]) -> None:
+            try:
+                for message in messages:
+                    claim = partial(mark_routed, message_id=message.id, only_if_unrouted=True)
+                    if await self.db(claim):
+                        identity = Identity(
+                            shopper_id=message.shopper_id,
+                            anonymous=message.shopper_id.startswith(ANON_PREFIX),
+                        )
+                        await self._route(
+                            identity, message, patience=RECOVERY_PATIENCE.total_seconds()
+                        )
+            except Exception:
+                log.exception("could not relay the unanswered messages of %s", conversation_id)
+            finally:
+                self._lock(conversation_id).release()
+
+        async def run() -> None:
+            tasks = [
+                asyncio.create_task(conversation(cid, messages))
+                for cid, messages in by_conversation.items()
+            ]
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                for task in tasks:
+                    task.cancel()
+
+        return asyncio.create_task(run())
+
+    async def _route(self, identity: Identity, message: Message, *, patience: float = 0) -> None:
+        """Route one message; the caller holds the conversation's lock.
+
+        ``patience`` is how many seconds to keep trying an assistant that is not answering.
+        """
+        conversation_id = identity.conversation_id
+        triage = await self.screener.screen(message.text) if message.text.strip() else None
+        urgent = needs_human_now(triage)
+        entry = await self.db(lambda s: active_entry(s, conversation_id))
+        if entry is not None:
+            if urgent and entry.priority != "urgent":
+                await self._escalate(identity, message, triage, pause_bot=False)
+            return  # a human is in charge: the agent reads it live, the bot stays silent
+        if urgent:
+            log.info(
+                "urgent message in %s escalated: %s",
+                conversation_id,
+                mask_personal_data(message.text[:80]),
+            )
+            await self._escalate(identity, message, triage, pause_bot=True)
+            return
+        await self._relay_to_bot(identity, message, patience=patience)
+
+    async def _relay_to_bot(
+        self, identity: Identity, message: Message, *, patience: float = 0
+    ) -> None:
         conversation_id = identity.conversation_id
         self.hub.changed(conversation_id, {"type": "typing", "who": "bot"})
         text = message.text or "[图片]"
-        try:
-            replies = await self.assistant.message(
-                conversation_id, text, {"shopper_id": identity.shopper_id}
-            )
-        except AssistantUnavailable as error:
-            log.warning("assistant unavailable for %s: %s", conversation_id, error)
-            await self._store(identity, "system", BOT_DOWN_ZH)
-            return
+        loop = asyncio.get_running_loop()
+        deadline, pause = loop.time() + patience, 0.5
+        while True:
+            try:
+                replies = await self.assistant.message(
+                    conversation_id, text, {"shopper_id": identity.shopper_id}
+                )
+                break
+            except AssistantUnavailable as error:
+                if loop.time() + pause > deadline:
+                    log.warning("assistant unavailable for %s: %s", conversation_id, error)
+                    await self._store(identity, "system", BOT_DOWN_ZH)
+                    return
+                log.info(
+                    "assistant not answering %s yet (%s); trying again", conversation_id, error
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
         await self._store_replies(identity, replies)
         entry = await self.db(lambda s: active_entry(s, conversation_id))
         if entry is not None:  # the bot handed the conversation to a human just now
@@ -376,7 +489,9 @@ class Gateway:
             "due": iso(case.first_response_due)
             if case
             else iso(entry.created_at + SLA_POLICIES[entry.priority].first_response),
-            "preview": (last.text if last else (case.description if case else ""))[:80],
+            "preview": (
+                (last.display_text or last.text) if last else (case.description if case else "")
+            )[:80],
         }
 
     async def claim(self, agent: AgentRef, entry_id: int) -> str:

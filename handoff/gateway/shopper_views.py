@@ -134,18 +134,23 @@ async def _handle_message(
     attachment_id = data.get("attachment_id")
     if not isinstance(attachment_id, int) or isinstance(attachment_id, bool):
         attachment_id = None
+    # A quick reply: ``text`` is the button's payload, ``display`` its title (checked later
+    # against the buttons the assistant offered; shown as plain text either way).
+    display = data.get("display")
+    display = display.strip()[:MAX_TEXT_CHARS] if isinstance(display, str) else None
     if not text and attachment_id is None:
         return
     try:
-        message, new = await gateway.receive(
-            identity, text, client_id=client_id, attachment_id=attachment_id
+        message, _new = await gateway.receive(
+            identity, text, client_id=client_id, attachment_id=attachment_id, display=display
         )
     except GatewayError as error:
         await send({"type": "error", "client_id": client_id, "message": error.message_zh})
         return
     await send({"type": "ack", "client_id": client_id, "id": message.id})
-    if new:
-        await gateway.route(identity, message)
+    # Also for a resend: routing skips a message already routed, and routes one that a
+    # crash left unrouted between storing and answering it.
+    await gateway.route(identity, message)
 
 
 async def upload(request: web.Request) -> web.Response:

@@ -55,6 +55,8 @@ class FakeRasa:
     received: list[dict[str, Any]] = field(default_factory=list)
     paused: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
+    #: Answer this many messages with 503, as a Rasa server still loading its model does.
+    unavailable: int = 0
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -69,6 +71,9 @@ class FakeRasa:
 
     async def webhook(self, request: web.Request) -> web.Response:
         body = await request.json()
+        if self.unavailable > 0:
+            self.unavailable -= 1
+            return web.json_response({"error": "loading"}, status=503)
         self.received.append(body)
         sender = body["sender"]
         if sender in self.paused:
