@@ -134,7 +134,7 @@ def main() -> int:
         print(f"skipped: {reason}")
         return 0
     with tempfile.TemporaryDirectory() as folder:
-        servers = start_servers(Path(folder), args.rasa_workers, args.model)
+        servers = start_servers(Path(folder), args.rasa_workers, args.model.resolve())
         info = next(servers)
         try:
             print(f"model {args.model}, {args.rasa_workers} Rasa worker(s)")
