@@ -64,3 +64,32 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+def new_page(browser: Any, dialogs: list[str]) -> Any:
+    """A page in its own Chinese-locale context; any alert()/confirm() is recorded and
+    dismissed, so a script the page should never run shows up in ``dialogs``."""
+    context = browser.new_context(locale="zh-CN")
+    context.set_default_timeout(STEP_MS)
+    page = context.new_page()
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    return page
+
+
+def log_in_demo_agent(console: Any, base_url: str) -> None:
+    """Log the demo agent (created on the gateway's first start) into the console page."""
+    import re
+
+    from playwright.sync_api import expect
+
+    console.goto(f"{base_url}/agent/login")
+    console.fill("input[name=name]", "demo")
+    console.fill("input[name=password]", "demo1234")
+    console.click("button[type=submit]")
+    expect(console).to_have_url(re.compile(r"/agent$"))
+    expect(console.locator("header")).to_contain_text("演示客服")

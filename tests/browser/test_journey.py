@@ -7,12 +7,11 @@ the triage model. Only outcomes are asserted, never how long anything took.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import STEP_MS, Stack
+from tests.browser.conftest import STEP_MS, Stack, log_in_demo_agent, new_page
 
 pytestmark = pytest.mark.slow
 
@@ -20,14 +19,6 @@ URGENT = "充电宝充电时冒烟了，孩子的手被烫伤了，订单号 202
 AGENT_REPLY = "非常抱歉，我们马上为您处理，请先让孩子用冷水冲洗。"
 SHOPPER_REPLY = "好的，谢谢，已经冲过冷水了"
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def _page(browser: Any, dialogs: list[str]) -> Any:
-    context = browser.new_context(locale="zh-CN")
-    context.set_default_timeout(STEP_MS)
-    page = context.new_page()
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    return page
 
 
 def _no_injected_image(page: Any, where: str) -> None:
@@ -42,16 +33,11 @@ def test_urgent_complaint_reaches_an_agent_and_ends_with_a_rating(
 
     expect.set_options(timeout=STEP_MS)
     dialogs: list[str] = []
-    shop = _page(browser, dialogs)
-    console = _page(browser, dialogs)
+    shop = new_page(browser, dialogs)
+    console = new_page(browser, dialogs)
     try:
         # The agent logs in first, so the console is watching the queue.
-        console.goto(f"{stack.gateway_url}/agent/login")
-        console.fill("input[name=name]", "demo")
-        console.fill("input[name=password]", "demo1234")
-        console.click("button[type=submit]")
-        expect(console).to_have_url(re.compile(r"/agent$"))
-        expect(console.locator("header")).to_contain_text("演示客服")
+        log_in_demo_agent(console, stack.gateway_url)
 
         # The shopper opens the widget on the storefront and complains.
         shop.goto(f"{stack.gateway_url}/")

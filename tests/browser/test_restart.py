@@ -31,7 +31,7 @@ from sqlalchemy import select
 from handoff.chat_models import Message
 from handoff.gateway.app import STATIC_DIR
 from handoff.gateway.identity import Identity, sign
-from tests.browser.conftest import STEP_MS
+from tests.browser.conftest import STEP_MS, log_in_demo_agent, new_page
 from tests.servers import (
     PYTHON,
     ROOT,
@@ -205,19 +205,6 @@ def gateway(
             running.close()
 
 
-def _page(browser: Any, dialogs: list[str]) -> Any:
-    context = browser.new_context(locale="zh-CN")
-    context.set_default_timeout(STEP_MS)
-    page = context.new_page()
-
-    def dismiss(dialog: Any) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", dismiss)
-    return page
-
-
 def _rows(gateway: RestartableGateway, conversation: str) -> list[Message]:
     with gateway.servers.factory() as session:
         return list(
@@ -282,7 +269,7 @@ def test_the_widget_reconnects_by_itself_and_loses_nothing(
 
     expect.set_options(timeout=STEP_MS)
     dialogs: list[str] = []
-    shop = _page(browser, dialogs)
+    shop = new_page(browser, dialogs)
     try:
         widget = _open_widget(shop, gateway)
         status = widget.locator(".dxr-status")
@@ -365,15 +352,10 @@ def test_a_claimed_urgent_conversation_survives_a_restart(
 
     expect.set_options(timeout=STEP_MS)
     dialogs: list[str] = []
-    shop = _page(browser, dialogs)
-    console = _page(browser, dialogs)
+    shop = new_page(browser, dialogs)
+    console = new_page(browser, dialogs)
     try:
-        console.goto(f"{gateway.url}/agent/login")
-        console.fill("input[name=name]", "demo")
-        console.fill("input[name=password]", "demo1234")
-        console.click("button[type=submit]")
-        expect(console).to_have_url(re.compile(r"/agent$"))
-        expect(console.locator("header")).to_contain_text("演示客服")
+        log_in_demo_agent(console, gateway.url)
 
         # An urgent complaint goes straight to the queue; the demo agent claims it.
         widget = _open_widget(shop, gateway)
@@ -456,8 +438,8 @@ def test_messages_typed_offline_survive_a_reload_and_are_sent_once(
 
     expect.set_options(timeout=STEP_MS)
     dialogs: list[str] = []
-    shop = _page(browser, dialogs)
-    console = _page(browser, dialogs)
+    shop = new_page(browser, dialogs)
+    console = new_page(browser, dialogs)
     try:
         shop_url = shop_server.add_page("/offline", gateway, OFFLINE_SHOPPER)
         _widget_files_from_disk(shop.context, gateway)
@@ -512,11 +494,7 @@ def test_messages_typed_offline_survive_a_reload_and_are_sent_once(
         second.click(".dxr-launcher")
         assert _shows_the_store(second, WIDGET_ROWS, gateway, OFFLINE_CONVERSATION) == filed
 
-        console.goto(f"{gateway.url}/agent/login")
-        console.fill("input[name=name]", "demo")
-        console.fill("input[name=password]", "demo1234")
-        console.click("button[type=submit]")
-        expect(console).to_have_url(re.compile(r"/agent$"))
+        log_in_demo_agent(console, gateway.url)
         _say(widget, "转人工")
         waiting = console.locator("#waiting li", has_text="转人工")
         expect(waiting).to_have_count(1)
