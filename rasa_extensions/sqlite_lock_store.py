@@ -10,15 +10,14 @@ worker receives them.
 
 Every read-modify-write of a lock (issue a ticket, finish serving, clean up) runs in one
 ``BEGIN IMMEDIATE`` transaction, which SQLite serialises across processes — unlike Rasa's
-base class, whose get-then-save sequence is only safe within one process. Locks are
-short-lived state: WAL with ``synchronous=NORMAL`` skips the fsync per commit. For Rasa
-servers on several machines use Rasa's RedisLockStore instead (see README).
+base class, whose get-then-save sequence is only safe within one process. The connection
+settings are those of ``sqlite_settings``. For Rasa servers on several machines use Rasa's
+RedisLockStore instead (see README).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sqlite3
 from collections.abc import AsyncGenerator, Callable
@@ -30,14 +29,12 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-logger = logging.getLogger(__name__)
+from rasa_extensions import sqlite_settings
 
 DEFAULT_PATH = "var/rasa_locks.db"
 #: How often a message waiting for its conversation's lock looks again. Rasa's default is one
 #: second, which a shopper typing two quick messages (or two tabs) would feel.
 WAIT_BETWEEN_ATTEMPTS_SECONDS = 0.02
-#: How long one process waits for another's transaction before giving up.
-BUSY_TIMEOUT_SECONDS = 10.0
 
 Result = TypeVar("Result")
 
@@ -59,11 +56,8 @@ class SQLiteLockStore(LockStore):
         """One connection per process: Sanic forks its workers after reading the endpoints."""
         if self._connection is None or self._connection_pid != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
+            connection = sqlite3.connect(self.path, isolation_level=None)
+            sqlite_settings.configure(connection)
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS conversation_locks ("
                 "conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"

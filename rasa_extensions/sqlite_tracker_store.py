@@ -1,11 +1,10 @@
-"""Rasa's SQL tracker store on SQLite, with the journal settings a busy server needs.
+"""Rasa's SQL tracker store on SQLite, with the connection settings a busy server needs.
 
 Why: Rasa opens SQLite with its defaults (rollback journal, ``synchronous=FULL``): every turn's
 save waits for several fsyncs, inside the event loop, and two Rasa workers writing the same
 file block each other. Profiling 20 concurrent conversations put a quarter of a turn in the
-tracker store. Write-ahead logging lets readers and the writer proceed together and needs one
-sync per checkpoint instead of several per commit; ``synchronous=NORMAL`` in WAL mode keeps the
-database consistent after a crash (a power cut may lose the last turns, never corrupt it).
+tracker store. This class applies ``sqlite_settings`` (write-ahead log, ``synchronous=NORMAL``,
+a busy timeout) to every connection.
 
 Everything else — schema, queries, sessions — is Rasa's own SQLTrackerStore. For PostgreSQL use
 ``type: SQL`` as usual; this class is only for the embedded default.
@@ -18,20 +17,15 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 
-#: Wait this long for another worker's write before failing a turn.
-BUSY_TIMEOUT_MS = 10_000
+from rasa_extensions import sqlite_settings
 
 
 def _configure_connection(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.close()
+    sqlite_settings.configure(connection)
 
 
 class SQLiteTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore fixed to SQLite with WAL, ``synchronous=NORMAL`` and a busy timeout."""
+    """SQLTrackerStore fixed to SQLite, with ``sqlite_settings`` on every connection."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Same arguments as Rasa's SQL store (``db`` is the file); the dialect is sqlite."""
