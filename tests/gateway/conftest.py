@@ -57,6 +57,8 @@ class FakeRasa:
     calls: list[str] = field(default_factory=list)
     #: Answer this many messages with 503, as a Rasa server still loading its model does.
     unavailable: int = 0
+    #: Answer this many messages with an empty list, as Rasa does when a turn raised.
+    silent: int = 0
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -77,6 +79,9 @@ class FakeRasa:
         self.received.append(body)
         sender = body["sender"]
         if sender in self.paused:
+            return web.json_response([])
+        if self.silent > 0:
+            self.silent -= 1
             return web.json_response([])
         if "转人工" in body["message"]:
             shopper = body["metadata"]["shopper_id"]

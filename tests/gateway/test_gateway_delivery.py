@@ -288,6 +288,19 @@ async def test_a_live_message_the_assistant_cannot_answer_is_told_so_and_not_rep
     assert rasa.received == [] and len(_stored(db_url)) == 2
 
 
+async def test_a_turn_the_assistant_answers_with_silence_asks_the_shopper_to_resend(
+    client: GatewayClient, rasa: FakeRasa, db_url: str
+) -> None:
+    """Rasa answers [] when a turn raised inside it; the shopper must not be left waiting."""
+    rasa.silent = 1
+    async with client.ws_connect(f"/ws?{shopper_query()}") as ws:
+        await ws.send_json({"type": "message", "client_id": "s1", "text": "在吗"})
+        await receive_until(ws, message_with("请您再发一次", "system"))
+        await ws.send_json({"type": "message", "client_id": "s2", "text": "在吗"})
+        await _until_bot_answers(ws, 2)
+    assert [m.sender for m in _stored(db_url)] == ["shopper", "system", "shopper", "bot", "bot"]
+
+
 async def test_recovery_waits_for_an_assistant_that_is_still_starting(
     settings: Settings, rasa: FakeRasa, db_url: str, aiohttp_client: StartApp
 ) -> None:
