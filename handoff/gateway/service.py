@@ -55,7 +55,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BOT_DOWN_ZH: Final = "抱歉，智能客服暂时无法回复。您可以稍后再试，或输入“转人工”联系人工客服。"
-BOT_SILENT_ZH: Final = "抱歉，刚才这条消息没有处理成功，请您再发一次；也可以输入“转人工”联系人工客服。"
+BOT_SILENT_ZH: Final = (
+    "抱歉，刚才这条消息没有处理成功，请您再发一次；也可以输入“转人工”联系人工客服。"
+)
 URGENT_ZH: Final = "您反映的情况比较紧急，已为您优先转接人工客服，请不要离开对话。"
 #: Shopper messages a crash left unrouted are relayed at start-up only if this recent: an
 #: answer minutes later still helps, one a day later to a message the shopper has forgotten
