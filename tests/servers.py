@@ -55,6 +55,8 @@ class Servers:
     actions_url: str
     database_url: str
     factory: sessionmaker[Session]
+    #: The Rasa server's log (all its workers write to it).
+    rasa_log: Path
 
     def say(self, sender: str, message: str, shopper_id: str | None = "demo-shopper") -> list[str]:
         """Send one message over the REST channel; return the texts the bot answered."""
@@ -183,7 +185,7 @@ def start_servers(
         rasa_url = f"http://127.0.0.1:{rasa_port}"
         _wait_for(f"{actions_url}/health", actions, action_log, lambda body: body is not None)
         _wait_for(f"{rasa_url}/status", rasa, rasa_log, lambda body: bool(body.get("model_id")))
-        yield Servers(rasa_url, actions_url, database_url, make_session_factory(engine))
+        yield Servers(rasa_url, actions_url, database_url, make_session_factory(engine), rasa_log)
     finally:
         _stop(rasa)
         _stop(actions)

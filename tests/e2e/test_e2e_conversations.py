@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -209,3 +210,18 @@ def test_simultaneous_messages_of_one_conversation_are_handled_in_turn(
         assert kinds[0] == "user" and "user" not in [
             later for earlier, later in zip(kinds, kinds[1:]) if earlier == "user"
         ]
+
+
+def test_every_rasa_worker_settles_after_loading_its_model(servers: Servers) -> None:
+    """Both workers warm up and freeze their start-up heap (rasa_extensions.rest_channel).
+
+    Without it a full garbage collection stopped a worker for ~500 ms under load. The step
+    runs after each worker has started serving, so the log may lag ``/status`` a little.
+    """
+    deadline = time.monotonic() + 120
+    while True:
+        settled = servers.rasa_log.read_text(errors="replace").count("worker settled")
+        if settled >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert settled == 2  # one line per worker (tests/servers.py starts two)

@@ -1,18 +1,30 @@
-"""SQLiteTrackerStore: Rasa's SQL tracker store, with WAL and relaxed syncing on every connection.
+"""SQLiteTrackerStore: Rasa's SQL tracker store, read and written with plain sqlite3.
 
 The class exists for speed (see its module docstring); these tests check that the settings
-really reach the connections Rasa uses, that the endpoint configuration builds it, and that
-conversations still round-trip and survive a new store on the same file (a restart).
+reach its connection, that the endpoint configuration builds it, that conversations
+round-trip and survive a new store on the same file (a restart), and that it reads and
+writes exactly what Rasa's own SQLTrackerStore does on the same file, sessions included.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import sqlite3
+from multiprocessing.queues import Queue
 from pathlib import Path
 
-from rasa.core.tracker_store import TrackerStore
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -32,8 +44,7 @@ slots:
 
 
 def pragma(store: SQLiteTrackerStore, name: str) -> object:
-    with store.engine.connect() as connection:
-        return connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+    return store._connect().execute(f"PRAGMA {name}").fetchone()[0]
 
 
 def test_connections_use_wal_and_normal_sync(tmp_path: Path) -> None:
@@ -71,3 +82,101 @@ def test_conversation_round_trips_and_survives_a_new_store(tmp_path: Path) -> No
     assert loaded.get_slot("order_number") == "2024112212345678"
     assert loaded.latest_message is not None
     assert loaded.latest_message.text == "你好，订单号 2024112212345678"
+
+
+def _first_session() -> list[Event]:
+    return [
+        ActionExecuted("action_session_start", timestamp=1.0),
+        SessionStarted(timestamp=1.0),
+        ActionExecuted("action_listen", timestamp=1.1),
+        UserUttered("我要投诉", {"name": "complain", "confidence": 0.9}, timestamp=2.0),
+        SlotSet("order_number", "2024112212345678", timestamp=2.1),
+        BotUttered("请问订单号是多少？", timestamp=2.2),
+    ]
+
+
+def _second_session() -> list[Event]:
+    return [
+        ActionExecuted("action_session_start", timestamp=90.0),
+        SessionStarted(timestamp=90.0),
+        SlotSet("order_number", "2024112212345678", timestamp=90.0),  # carried over
+        ActionExecuted("action_listen", timestamp=90.1),
+        UserUttered("我的投诉到哪了", {"name": "check_progress", "confidence": 0.8}, timestamp=91),
+    ]
+
+
+def _tracker(events: list[Event]) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("shopper-2", events, slots=DOMAIN.slots)
+
+
+def _event_dicts(tracker: DialogueStateTracker | None) -> list[dict[str, object]]:
+    assert tracker is not None
+    return [event.as_dict() for event in tracker.events]
+
+
+def _rows(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(
+            "SELECT sender_id, type_name, timestamp, intent_name, action_name, data "
+            "FROM events ORDER BY id"
+        ).fetchall()
+
+
+@pytest.mark.parametrize("writer", ["ours", "rasa"])
+def test_reads_and_writes_exactly_what_rasas_sql_store_does(tmp_path: Path, writer: str) -> None:
+    """Same rows written, same trackers read, across two sessions, whichever store wrote."""
+    ours = SQLiteTrackerStore(domain=DOMAIN, db=str(tmp_path / "ours.db"))
+    rasa = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    first, both = _tracker(_first_session()), _tracker(_first_session() + _second_session())
+    for store in (ours, rasa):  # a turn, then a later turn that started a new session
+        asyncio.run(store.save(first))
+        asyncio.run(store.save(both))
+
+    assert _rows(tmp_path / "ours.db") == _rows(tmp_path / "rasa.db")
+    assert len(_rows(tmp_path / "ours.db")) == len(both.events)  # nothing written twice
+
+    written = tmp_path / ("ours.db" if writer == "ours" else "rasa.db")
+    readers = {
+        "ours": SQLiteTrackerStore(domain=DOMAIN, db=str(written)),
+        "rasa": SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(written)),
+    }
+    latest = {name: asyncio.run(r.retrieve("shopper-2")) for name, r in readers.items()}
+    full = {name: asyncio.run(r.retrieve_full_tracker("shopper-2")) for name, r in readers.items()}
+    assert _event_dicts(latest["ours"]) == _event_dicts(latest["rasa"])
+    assert _event_dicts(latest["ours"]) == [e.as_dict() for e in _second_session()]
+    assert _event_dicts(full["ours"]) == _event_dicts(full["rasa"]) == _event_dicts(both)
+    assert latest["ours"] is not None and latest["ours"].get_slot("order_number")
+    assert list(asyncio.run(readers["ours"].keys())) == ["shopper-2"]
+
+
+def test_unknown_conversation_is_none(tmp_path: Path) -> None:
+    store = SQLiteTrackerStore(domain=DOMAIN, db=str(tmp_path / "tracker.db"))
+    assert asyncio.run(store.retrieve("nobody")) is None
+
+
+def _save_in_child(store: SQLiteTrackerStore, results: Queue[bool]) -> None:
+    inherited = store._connection
+    asyncio.run(store.save(_tracker(_first_session() + _second_session())))
+    results.put(store._connection is not inherited)
+
+
+def test_forked_worker_opens_its_own_connection(tmp_path: Path) -> None:
+    """Sanic forks its workers after Rasa built the store: a connection must not cross."""
+    store = SQLiteTrackerStore(domain=DOMAIN, db=str(tmp_path / "tracker.db"))
+    asyncio.run(store.save(_tracker(_first_session())))
+    context = multiprocessing.get_context("fork")
+    results: Queue[bool] = context.Queue()
+    child = context.Process(target=_save_in_child, args=(store, results))
+    child.start()
+    try:
+        own_connection = results.get(timeout=120)
+        child.join(120)
+    finally:
+        if child.is_alive():
+            child.kill()
+            child.join()
+
+    assert child.exitcode == 0 and own_connection
+    assert _event_dicts(asyncio.run(store.retrieve_full_tracker("shopper-2"))) == _event_dicts(
+        _tracker(_first_session() + _second_session())
+    )
