@@ -2,9 +2,9 @@
 
 Starts the real Rasa server (.venv-rasa, configured as ``make run`` does: SQL tracker store,
 SQLite lock store, 2 worker processes) and the real action server on free ports against a
-temporary SQLite case store, then drives CONVERSATIONS complaint conversations concurrently
-(greeting, complaint with order number, confirmation, progress question, thanks) with an
-aiohttp client and prints p50/p99 per kind of turn, twice:
+temporary SQLite case store, then keeps CONVERSATIONS complaint conversations going at once
+(greeting, complaint with order number, confirmation, progress question, thanks; each one a
+different shopper) with an aiohttp client and prints p50/p99 per kind of turn, twice:
 
 - paced: each shopper reads the answer and types the next message, 1–3 s (uniformly random,
   seeded) between an answer and the next message. Real shoppers on a phone are slower than
@@ -12,8 +12,14 @@ aiohttp client and prints p50/p99 per kind of turn, twice:
 - flat out: each shopper sends the next message the moment the answer arrives — 20 requests
   always in flight, which measures the server's throughput more than anyone's wait.
 
+Each of the CONVERSATIONS slots starts its next conversation as soon as its last one ends,
+until ROUNDS x CONVERSATIONS conversations are done: the load stays at 20 conversations
+without the artificial bursts of starting them all together. ``--lockstep`` restores the
+older schedule (all 20 start together, and the next round waits for the slowest), whose
+synchronised bursts of 20 identical turns are the worst case for the tail.
+
     .venv/bin/python bench/rasa_bench.py [--conversations 20] [--rounds 3]
-        [--rasa-workers 2] [--model models/rasa] [--only paced|flat]
+        [--rasa-workers 2] [--model models/rasa] [--only paced|flat] [--lockstep]
 """
 
 from __future__ import annotations
@@ -52,14 +58,15 @@ async def converse(
     session: aiohttp.ClientSession,
     url: str,
     timings: dict[str, list[float]],
-    round_no: int,
     think: random.Random | None = None,
 ) -> None:
-    sender = f"bench-{round_no}-{uuid.uuid4().hex[:8]}"
+    """One shopper's whole conversation; each turn's latency goes into ``timings``."""
+    sender = f"bench-{uuid.uuid4().hex[:12]}"
+    metadata = {"shopper_id": f"shopper-{sender}"}
     for name, message in SCRIPT:
         if think is not None:
             await asyncio.sleep(think.uniform(*PACED_THINK_SECONDS))
-        body = {"sender": sender, "message": message, "metadata": {"shopper_id": "demo-shopper"}}
+        body = {"sender": sender, "message": message, "metadata": metadata}
         started = time.perf_counter()
         async with session.post(f"{url}/webhooks/rest/webhook", json=body) as response:
             response.raise_for_status()
@@ -76,30 +83,41 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run(
-    url: str, conversations: int, rounds: int, paced: bool = False
+    url: str, conversations: int, rounds: int, paced: bool = False, lockstep: bool = False
 ) -> dict[str, list[float]]:
+    """Warm up, then ``rounds * conversations`` conversations, ``conversations`` at a time."""
     timings: dict[str, list[float]] = defaultdict(list)
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        # Warm-up, not measured: every Rasa worker loads its jieba dictionary on its first
-        # message, and the action server its models; one full round reaches all of them.
+        # Warm-up, not measured: the action server loads its models on its first call, and
+        # the client opens its keep-alive connections to the workers.
         await asyncio.gather(
-            *(converse(session, url, defaultdict(list), -1) for _ in range(conversations))
+            *(converse(session, url, defaultdict(list)) for _ in range(conversations))
         )
-        for round_no in range(rounds):
-            await asyncio.gather(
-                *(
-                    converse(
-                        session,
-                        url,
-                        timings,
-                        round_no,
-                        random.Random(round_no * 1000 + index) if paced else None,
+        if lockstep:
+            for round_no in range(rounds):
+                await asyncio.gather(
+                    *(
+                        converse(session, url, timings, _think(paced, round_no, slot))
+                        for slot in range(conversations)
                     )
-                    for index in range(conversations)
                 )
-            )
+            return timings
+        remaining = [rounds * conversations]
+
+        async def slot(number: int) -> None:
+            think = _think(paced, 0, number)
+            while remaining[0] > 0:
+                remaining[0] -= 1
+                await converse(session, url, timings, think)
+
+        await asyncio.gather(*(slot(number) for number in range(conversations)))
     return timings
+
+
+def _think(paced: bool, round_no: int, slot: int) -> random.Random | None:
+    """The slot's seeded think-time generator in the paced run; None flat out."""
+    return random.Random(round_no * 1000 + slot) if paced else None
 
 
 def print_table(
@@ -128,6 +146,7 @@ def main() -> int:
     parser.add_argument("--rasa-workers", type=int, default=2)
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "rasa")
     parser.add_argument("--only", choices=("paced", "flat"))
+    parser.add_argument("--lockstep", action="store_true", help="all conversations start together")
     args = parser.parse_args()
     reason = missing_prerequisite()
     if reason:
@@ -137,7 +156,8 @@ def main() -> int:
         servers = start_servers(Path(folder), args.rasa_workers, args.model.resolve())
         info = next(servers)
         try:
-            print(f"model {args.model}, {args.rasa_workers} Rasa worker(s)")
+            schedule = "lock-step rounds" if args.lockstep else "each slot starts its next at once"
+            print(f"model {args.model}, {args.rasa_workers} Rasa worker(s), {schedule}")
             low, high = PACED_THINK_SECONDS
             modes = {"paced": f"paced ({low:g}–{high:g} s between answer and next message)"}
             modes["flat"] = "flat out (next message as soon as the answer arrives)"
@@ -146,7 +166,13 @@ def main() -> int:
                     continue
                 started = time.perf_counter()
                 timings = asyncio.run(
-                    run(info.rasa_url, args.conversations, args.rounds, mode == "paced")
+                    run(
+                        info.rasa_url,
+                        args.conversations,
+                        args.rounds,
+                        paced=mode == "paced",
+                        lockstep=args.lockstep,
+                    )
                 )
                 print_table(timings, args.conversations, time.perf_counter() - started, title)
         finally:

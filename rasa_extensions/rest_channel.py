@@ -14,6 +14,9 @@ the benchmark's p99. ``gc.freeze()`` moves what exists after start-up out of the
 sight, so later full collections walk only what conversations allocate. Before freezing, one
 parse runs through the model so the objects it creates lazily on first use are frozen too
 (and the first shopper after a restart does not wait for them).
+
+The same step installs ``action_result_validation`` (the action server's answers checked with
+a validator built once), since this is where our code runs in each worker before it serves.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, Sanic
 
+from rasa_extensions import action_result_validation
+
 #: Under Rasa's logger, so that ``rasa run``'s log level (``--verbose``, ``--debug``) applies.
 log = logging.getLogger(f"rasa.{__name__}")
 
@@ -36,7 +41,8 @@ WARM_UP_TEXT = "我买的电饭煲不加热了，订单号 2024112212345678"
 
 
 async def settle_worker(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
-    """Warm the loaded model up with one parse, then freeze the heap for the collector."""
+    """Install the validator, warm the model up with one parse, freeze the heap."""
+    action_result_validation.install()
     agent = getattr(app.ctx, "agent", None)
     if agent is not None and agent.is_ready():
         try:
