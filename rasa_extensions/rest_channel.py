@@ -16,7 +16,8 @@ parse runs through the model so the objects it creates lazily on first use are f
 (and the first shopper after a restart does not wait for them).
 
 The same step installs ``action_result_validation`` (the action server's answers checked with
-a validator built once), since this is where our code runs in each worker before it serves.
+a validator built once) and ``event_type_lookup`` (event classes found by name in a
+dictionary), since this is where our code runs in each worker before it serves.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, Sanic
 
-from rasa_extensions import action_result_validation
+from rasa_extensions import action_result_validation, event_type_lookup
 
 #: Under Rasa's logger, so that ``rasa run``'s log level (``--verbose``, ``--debug``) applies.
 log = logging.getLogger(f"rasa.{__name__}")
@@ -41,8 +42,9 @@ WARM_UP_TEXT = "我买的电饭煲不加热了，订单号 2024112212345678"
 
 
 async def settle_worker(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
-    """Install the validator, warm the model up with one parse, freeze the heap."""
+    """Install the two lookups, warm the model up with one parse, freeze the heap."""
     action_result_validation.install()
+    event_type_lookup.install()
     agent = getattr(app.ctx, "agent", None)
     if agent is not None and agent.is_ready():
         try:
