@@ -139,7 +139,7 @@ def start_servers(
         "DATABASE_URL": database_url,
         "RASA_TELEMETRY_ENABLED": "false",
         "SANIC_WORKERS": str(rasa_workers),
-        "ACTION_SERVER_SANIC_WORKERS": "2",  # as scripts/run-services starts it
+        "ACTION_SERVER_SANIC_WORKERS": os.environ.get("ACTION_WORKERS", "1"),  # as run-services
     }
     action_log, rasa_log = folder / "actions.log", folder / "rasa.log"
     actions = subprocess.Popen(
