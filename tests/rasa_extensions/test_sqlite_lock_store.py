@@ -25,6 +25,7 @@ from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
 from rasa.utils.endpoints import EndpointConfig
 
 from rasa_extensions.sqlite_lock_store import SQLiteLockStore
+from tests.rasa_extensions.processes import join_or_kill
 
 REPO = Path(__file__).resolve().parents[2]
 STORE_TYPE = "rasa_extensions.sqlite_lock_store.SQLiteLockStore"
@@ -279,11 +280,7 @@ def test_tickets_issued_by_concurrent_processes_are_all_distinct(tmp_path: Path)
             ticket for _ in range(PROCESSES) for ticket in results.get(timeout=WAIT_SECONDS)
         )
     finally:
-        for worker in workers:
-            worker.join(WAIT_SECONDS)
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
+        join_or_kill(workers, WAIT_SECONDS)
 
     assert issued == list(range(PROCESSES * ROUNDS))
     assert ticket_numbers(store, CONVERSATION) == issued

@@ -14,6 +14,7 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 from rasa_extensions import sqlite_settings
+from tests.rasa_extensions.processes import join_or_kill
 
 #: Processes opening the same new file together, and how many new files. Without the retry
 #: about one trial in six failed on this machine, so twenty trials all but always catch it.
@@ -50,11 +51,7 @@ def test_processes_opening_a_new_file_together_all_succeed(tmp_path: Path) -> No
         try:
             outcomes = [results.get(timeout=WAIT_SECONDS) for _ in workers]
         finally:
-            for worker in workers:
-                worker.join(WAIT_SECONDS)
-                if worker.is_alive():
-                    worker.kill()
-                    worker.join()
+            join_or_kill(workers, WAIT_SECONDS)
 
         assert outcomes == ["wal"] * PROCESSES, f"trial {trial}"
         rows = sqlite3.connect(path).execute("SELECT COUNT(*) FROM turns").fetchone()[0]

@@ -29,6 +29,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from rasa_extensions.sqlite_tracker_store import SQLiteTrackerStore
+from tests.rasa_extensions.processes import join_or_kill
 
 STORE_TYPE = "rasa_extensions.sqlite_tracker_store.SQLiteTrackerStore"
 DOMAIN = Domain.from_yaml(
@@ -170,11 +171,8 @@ def test_forked_worker_opens_its_own_connection(tmp_path: Path) -> None:
     child.start()
     try:
         own_connection = results.get(timeout=120)
-        child.join(120)
     finally:
-        if child.is_alive():
-            child.kill()
-            child.join()
+        join_or_kill([child], 120)
 
     assert child.exitcode == 0 and own_connection
     assert _event_dicts(asyncio.run(store.retrieve_full_tracker("shopper-2"))) == _event_dicts(
