@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from handoff.cases import TriageSummary
 from handoff.gateway.screening import summary_of
 from handoff.gateway.service import needs_human_now
-from triage_model.artefact import default_model_dir
 from triage_model.predictor import TriageModel
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def triage(urgency: str, reasons: list[str]) -> TriageSummary:
@@ -41,15 +36,6 @@ def test_every_urgent_result_bypasses_the_assistant(
     result: TriageSummary | None, expected: bool
 ) -> None:
     assert needs_human_now(result) is expected
-
-
-@pytest.fixture(scope="module")
-def model() -> TriageModel:
-    """The triage model ``make train`` built, as the gateway loads it."""
-    folder = REPO / default_model_dir()
-    if not (folder / "metadata.json").exists():
-        pytest.fail(f"no trained triage model at {folder}: run `make train` (make test does)")
-    return TriageModel.load(folder)
 
 
 # Ordinary turns of a conversation, before, during and after the complaint form: none of

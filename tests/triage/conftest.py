@@ -1,4 +1,4 @@
-"""Fixtures for the triage tests: the trained model from ``make train`` and a quick tiny one."""
+"""Fixtures for the triage tests: a quick tiny model (the trained one is in tests/conftest)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from triage_model.artefact import default_model_dir
-from triage_model.predictor import TriageModel
-
 REPO = Path(__file__).resolve().parents[2]
 TRAIN_DIR = REPO / "nlu_data/triage/train"
 HELDOUT_DIR = REPO / "nlu_data/triage/heldout"
-
-
-@pytest.fixture(scope="session")
-def model() -> TriageModel:
-    """The model ``make train`` built (``make test`` trains it first when stale)."""
-    folder = REPO / default_model_dir()
-    if not (folder / "metadata.json").exists():
-        pytest.fail(f"no trained triage model at {folder}: run `make train` (make test does)")
-    return TriageModel.load(folder)
 
 
 @pytest.fixture()
