@@ -70,12 +70,6 @@ class SQLiteTrackerStore(SQLTrackerStore):
             self._connection, self._connection_pid = connection, os.getpid()
         return self._connection
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Picklable (Rasa copies stores): a connection never travels to another process."""
-        state = self.__dict__.copy()
-        state["_connection"], state["_connection_pid"] = None, -1
-        return state
-
     def _session_filter(
         self, connection: sqlite3.Connection, sender_id: str
     ) -> tuple[str, str, tuple[Any, ...]]:
