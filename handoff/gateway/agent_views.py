@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from handoff import agents as agent_store
+from handoff.gateway import http_input, shapes
+from handoff.gateway.client_address import came_over_https, client_address
 from handoff.gateway.guards import SESSION_COOKIE, current_agent, require_agent, require_origin
 from handoff.gateway.hub import QUEUE_TOPIC, Subscription
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
 from handoff.gateway.pages import console_page, login_page
+from handoff.gateway.request_limits import login_refusal
 from handoff.gateway.service import PRESENCE_INTERVAL, AgentRef, GatewayError
 
 
@@ -34,9 +36,14 @@ async def login_form(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.StreamResponse:
     require_origin(request)
-    form = await request.post()
-    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    form = await http_input.form(request, shapes.LoginForm)
+    name, password = form.name, form.password
     gateway = request.app[GATEWAY]
+    refusal = await login_refusal(gateway, name, client_address(request))
+    if refusal is not None:
+        return web.Response(
+            text=login_page(refusal.message_zh), content_type="text/html", status=429
+        )
 
     def work(session: Any) -> str | None:
         agent = agent_store.authenticate(session, name, password)
@@ -53,7 +60,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         token,
         httponly=True,
         samesite="Strict",
-        secure=request.app[SETTINGS].secure_cookies,
+        secure=request.app[SETTINGS].secure_cookies or came_over_https(request),
         path="/",
         max_age=int(agent_store.SESSION_LIFETIME.total_seconds()),
     )
@@ -71,17 +78,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 def _error(error: GatewayError) -> web.Response:
-    return web.json_response({"error": error.message_zh}, status=error.status)
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(text="JSON body expected") from None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="JSON object expected")
-    return body
+    refusal = shapes.Refusal(error.status, "refused", error.message_zh)
+    return web.json_response(refusal.body(), status=error.status)
 
 
 async def queue(request: web.Request) -> web.Response:
@@ -92,9 +90,9 @@ async def queue(request: web.Request) -> web.Response:
 async def claim(request: web.Request) -> web.Response:
     require_origin(request)
     agent = await require_agent(request)
-    body = await _body(request)
+    body = await http_input.json_body(request, shapes.ClaimBody)
     try:
-        conversation_id = await request.app[GATEWAY].claim(agent, int(body.get("entry_id", 0)))
+        conversation_id = await request.app[GATEWAY].claim(agent, body.entry_id)
     except GatewayError as error:
         return _error(error)
     return web.json_response({"conversation_id": conversation_id})
@@ -113,17 +111,33 @@ async def act(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     conversation_id = request.match_info["conversation_id"]
     action = request.match_info["action"]
-    body = await _body(request)
     try:
         if action == "reply":
-            await gateway.reply(agent, conversation_id, str(body.get("text", "")))
-        elif action in {"note", "correct", "status"}:
-            await gateway.case_action(agent, conversation_id, {**body, "type": action})
+            reply = await http_input.json_body(request, shapes.TextBody)
+            await gateway.reply(agent, conversation_id, reply.text)
+        elif action == "note":
+            note_body = await http_input.json_body(request, shapes.TextBody)
+            await gateway.case_action(
+                agent, conversation_id, {"type": "note", "text": note_body.text}
+            )
+        elif action == "correct":
+            correction = await http_input.json_body(request, shapes.CorrectBody)
+            await gateway.case_action(
+                agent, conversation_id, {"type": "correct", **correction.model_dump()}
+            )
+        elif action == "status":
+            status = await http_input.json_body(request, shapes.StatusBody)
+            await gateway.case_action(
+                agent, conversation_id, {"type": "status", **status.model_dump()}
+            )
         elif action == "transfer":
-            await gateway.transfer(agent, conversation_id, str(body.get("to", "")))
+            transfer = await http_input.json_body(request, shapes.TransferBody)
+            await gateway.transfer(agent, conversation_id, transfer.to)
         elif action == "resolve":
-            note = str(body.get("note") or "").strip() or None
-            await gateway.hand_back(agent, conversation_id, body.get("resolution"), note)
+            resolve = await http_input.json_body(request, shapes.ResolveBody)
+            await gateway.hand_back(
+                agent, conversation_id, resolve.resolution, resolve.note or None
+            )
         else:
             raise web.HTTPNotFound()
     except GatewayError as error:
@@ -177,23 +191,20 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
                 continue
-            try:
-                data = json.loads(frame.data)
-            except ValueError:
-                continue
-            if not isinstance(data, dict):
-                continue
-            if data.get("type") == "watch":
+            data = shapes.parse_agent_frame(frame.data)
+            if isinstance(data, shapes.FrameRefusal):
+                await send(data.refusal.frame())
+            elif isinstance(data, shapes.WatchFrame):
                 previous = watched["conversation_id"]
                 if previous:
                     gateway.hub.unsubscribe(previous, subscription)
-                conversation_id = str(data.get("conversation_id") or "") or None
+                conversation_id = data.conversation_id or None
                 watched["conversation_id"] = conversation_id
-                watched["after"] = int(data.get("after") or 0)
+                watched["after"] = data.after
                 if conversation_id:
                     gateway.hub.subscribe(conversation_id, subscription)
                 subscription.event.set()
-            elif data.get("type") == "typing" and watched["conversation_id"]:
+            elif watched["conversation_id"]:  # typing
                 gateway.hub.changed(watched["conversation_id"], {"type": "typing", "who": "agent"})
     finally:
         gateway.hub.unsubscribe(QUEUE_TOPIC, subscription)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -22,14 +23,17 @@ from aiohttp import WSCloseCode, web
 from handoff.agents import ensure_demo_agent
 from handoff.db import make_session_factory, prepare_database, transaction
 from handoff.gateway import agent_views, shopper_views
+from handoff.gateway.housekeeping import housekeeping
 from handoff.gateway.hub import Hub
-from handoff.gateway.identity import sign
+from handoff.gateway.identity import STOREFRONT_SIGNATURE_LIFETIME, sign_shopper
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
 from handoff.gateway.pages import storefront_page
 from handoff.gateway.rasa import Assistant, RasaHttp
 from handoff.gateway.screening import ModelScreener, NoScreening, Screener
+from handoff.gateway.security_headers import add_security_headers
 from handoff.gateway.service import Gateway
 from handoff.gateway.settings import Settings
+from handoff.log_masking import install_log_masking
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +76,9 @@ def make_app(
         bot = (
             assistant(client, settings)
             if assistant
-            else RasaHttp(client, settings.rasa_url, settings.rasa_token)
+            else RasaHttp(
+                client, settings.rasa_url, settings.rasa_token, settings.rasa_channel_secret
+            )
         )
         gateway = Gateway(
             factory, bot, screener or await _default_screener(), Hub(), settings.secret
@@ -96,11 +102,14 @@ def make_app(
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(housekeeping)
     app.on_shutdown.append(close_sockets)
+    app.on_response_prepare.append(add_security_headers)
 
     async def storefront(request: web.Request) -> web.Response:
         shopper = settings.demo_shopper
-        page = storefront_page(shopper, sign(settings.secret, shopper))
+        expires = int(time.time()) + STOREFRONT_SIGNATURE_LIFETIME
+        page = storefront_page(shopper, sign_shopper(settings.secret, shopper, expires))
         return web.Response(text=page, content_type="text/html")
 
     app.add_routes(
@@ -129,4 +138,5 @@ def serve(settings: Settings) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_log_masking()
     web.run_app(make_app(settings), host=settings.host, port=settings.port)

@@ -28,6 +28,7 @@ from handoff.clock import format_zh, utc_now
 from handoff.db import transaction
 from handoff.gateway.hub import QUEUE_TOPIC, Hub
 from handoff.gateway.identity import ANON_PREFIX, Identity, sign
+from handoff.gateway.payload_guard import text_for_assistant
 from handoff.gateway.rasa import Assistant, AssistantUnavailable, BotReply
 from handoff.gateway.screening import Screener
 from handoff.messages import (
@@ -349,7 +350,8 @@ class Gateway:
     ) -> None:
         conversation_id = identity.conversation_id
         self.hub.changed(conversation_id, {"type": "typing", "who": "bot"})
-        text = message.text or "[图片]"
+        typed = message.text or "[图片]"
+        text = await self.db(lambda s: text_for_assistant(s, conversation_id, typed))
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + patience, 0.5
         while True:

@@ -18,6 +18,7 @@ import re
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +31,7 @@ from sqlalchemy import select
 
 from handoff.chat_models import Message
 from handoff.gateway.app import STATIC_DIR
-from handoff.gateway.identity import Identity, sign
+from handoff.gateway.identity import Identity, sign_shopper
 from tests.browser.conftest import STEP_MS, log_in_demo_agent, new_page
 from tests.servers import (
     PYTHON,
@@ -81,16 +82,20 @@ class RestartableGateway:
         self.url = f"http://127.0.0.1:{self.port}"
         self.folder = folder
         self.log = folder / "gateway.log"
-        self.env = os.environ | {
-            "DATABASE_URL": servers.database_url,
-            "RASA_URL": servers.rasa_url,
-            "HANDOFF_HOST": "127.0.0.1",
-            "HANDOFF_PORT": str(self.port),
-            "HANDOFF_SECRET": "browser-test-secret",
-            "PYTHONPATH": str(ROOT),
-            "TRIAGE_MODEL_DIR": str(TRIAGE_MODEL.parent),
-            "HANDOFF_ALLOWED_ORIGINS": allowed_origins,
-        }
+        self.env = (
+            os.environ
+            | servers.secrets
+            | {
+                "DATABASE_URL": servers.database_url,
+                "RASA_URL": servers.rasa_url,
+                "HANDOFF_HOST": "127.0.0.1",
+                "HANDOFF_PORT": str(self.port),
+                "HANDOFF_SECRET": "browser-test-secret",
+                "PYTHONPATH": str(ROOT),
+                "TRIAGE_MODEL_DIR": str(TRIAGE_MODEL.parent),
+                "HANDOFF_ALLOWED_ORIGINS": allowed_origins,
+            }
+        )
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -165,7 +170,8 @@ class ShopServer:
 
     def add_page(self, path: str, gateway: RestartableGateway, shopper: str) -> str:
         """A page where ``shopper`` is signed in; returns its URL."""
-        signature = sign(gateway.env["HANDOFF_SECRET"].encode(), shopper)
+        expires = int(time.time()) + 3600
+        signature = sign_shopper(gateway.env["HANDOFF_SECRET"].encode(), shopper, expires)
         self.pages[path] = (
             '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             "<title>小二优选</title></head><body><header>小二优选</header>"

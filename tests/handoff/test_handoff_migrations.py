@@ -28,6 +28,7 @@ TABLES = {
     "agent_sessions",
     "chat_messages",
     "chat_attachments",
+    "rate_limit_counters",
 }
 
 
