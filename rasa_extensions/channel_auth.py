@@ -40,7 +40,8 @@ def signature_valid(secret: str, header: str, body: bytes, now: float | None = N
     if abs(current - int(stamp)) > MAX_SKEW_SECONDS:
         return False
     expected = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), digest.encode())
+    # Sanic decodes headers with surrogateescape: encode them back the same way.
+    return hmac.compare_digest(expected.encode(), digest.encode("utf-8", "surrogateescape"))
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,9 @@ MAX_REQUEST_BYTES: Final = 8 * 1024 * 1024
 
 def secret_matches(expected: str, provided: str) -> bool:
     """Constant-time comparison; an empty expected secret matches nothing."""
-    return bool(expected) and hmac.compare_digest(expected.encode(), provided.encode())
+    # Sanic decodes headers with surrogateescape: encode them back the same way.
+    supplied = provided.encode("utf-8", "surrogateescape")
+    return bool(expected) and hmac.compare_digest(expected.encode(), supplied)
 
 
 @hookimpl

@@ -193,7 +193,7 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
                 continue
             data = shapes.parse_agent_frame(frame.data)
             if isinstance(data, shapes.FrameRefusal):
-                await send(data.refusal.frame())
+                await send(data.refusal.frame(data.client_id))
             elif isinstance(data, shapes.WatchFrame):
                 previous = watched["conversation_id"]
                 if previous:

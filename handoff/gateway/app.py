@@ -27,6 +27,7 @@ from handoff.gateway.housekeeping import housekeeping
 from handoff.gateway.hub import Hub
 from handoff.gateway.identity import STOREFRONT_SIGNATURE_LIFETIME, sign_shopper
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
+from handoff.gateway.malformed_requests import install_malformed_request_filter
 from handoff.gateway.pages import storefront_page
 from handoff.gateway.rasa import Assistant, RasaHttp
 from handoff.gateway.screening import ModelScreener, NoScreening, Screener
@@ -59,6 +60,7 @@ def make_app(
 ) -> web.Application:
     """Build the gateway. ``assistant`` and ``screener`` replace Rasa and the model in tests."""
     app = web.Application(client_max_size=settings.max_upload_bytes + 64 * 1024)
+    install_malformed_request_filter()
     app[SETTINGS] = settings
     app[SOCKETS] = weakref.WeakSet()
 
@@ -138,5 +140,6 @@ def serve(settings: Settings) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger().setLevel(logging.INFO)  # `python -m handoff` set WARNING for the CLI
     install_log_masking()
     web.run_app(make_app(settings), host=settings.host, port=settings.port)

@@ -258,7 +258,7 @@ def parse_agent_frame(raw: str | bytes) -> WatchFrame | AgentTypingFrame | Frame
     try:
         return _AGENT_FRAME.validate_json(raw)
     except ValidationError as error:
-        return FrameRefusal(_refusal(error, BAD_FRAME), None)
+        return FrameRefusal(_refusal(error, BAD_FRAME), _client_id(raw))
 
 
 ShapeT = TypeVar("ShapeT", bound=Shape)
