@@ -6,7 +6,9 @@
   frame the console and trick an agent into clicking (``X-Frame-Options: DENY`` for older
   browsers).
 - ``X-Content-Type-Options: nosniff`` everywhere: an uploaded "photo" is never run as a script.
-- ``Referrer-Policy: no-referrer``: a URL with a photo token never leaks to another site.
+- ``Referrer-Policy: same-origin``: a URL with a photo token never leaks to another site
+  (``no-referrer`` would make Chromium send ``Origin: null`` on the login form's POST, which
+  the Origin check rightly refuses).
 
 A response that set its own policy (photos: ``default-src 'none'``) keeps it.
 """
@@ -37,7 +39,7 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     """``on_response_prepare`` handler: the headers above, without overriding a view's own."""
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     if "Content-Security-Policy" not in headers:
         content_type = headers.get("Content-Type", "")

@@ -299,7 +299,7 @@ async def test_pages_carry_the_security_headers(client: GatewayClient, path: str
     response = await client.get(path, allow_redirects=False)
     headers = response.headers
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Referrer-Policy"] == "same-origin"
     assert headers["X-Frame-Options"] == "DENY"
     if response.status == 200:
         policy = headers["Content-Security-Policy"]
