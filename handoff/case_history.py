@@ -19,7 +19,7 @@ from handoff.vocabulary_zh import (
     QUEUE_REASON_NAMES_ZH,
     RESOLUTION_NAMES_ZH,
     URGENCY_NAMES_ZH,
-    reason_zh,
+    reasons_zh,
 )
 
 FIXED_ACTORS_ZH: Final = {"bot": "智能客服", "shopper": "顾客", "system": "系统"}
@@ -48,7 +48,7 @@ def event_text_zh(kind: str, detail: Mapping[str, Any]) -> str:
     if kind == "opened":
         category = CATEGORY_NAMES_ZH.get(str(detail.get("category")), "未分类")
         urgency = URGENCY_NAMES_ZH.get(str(detail.get("urgency")), "普通")
-        reasons = [reason_zh(str(r)) for r in detail.get("triage_reasons") or []]
+        reasons = reasons_zh([str(r) for r in detail.get("triage_reasons") or []])
         why = f"（{'、'.join(reasons)}）" if reasons else ""
         order = f"，订单 {detail['order_id']}" if detail.get("order_id") else ""
         return f"{name}：{category}，{urgency}{why}{order}"

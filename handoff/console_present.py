@@ -18,7 +18,7 @@ from handoff.chat_models import Agent, Message
 from handoff.clock import CHINA_TZ, as_utc
 from handoff.models import Case, Order
 from handoff.serialize import iso
-from handoff.vocabulary_zh import name_zh, reason_zh
+from handoff.vocabulary_zh import name_zh, reasons_zh
 
 ANON_PREFIX: Final = "anon-"
 #: Shopper messages that say nothing about the problem: never a queue card's complaint text.
@@ -89,7 +89,7 @@ def case_view(case: Case, names: Mapping[str, str], *, history: bool = True) -> 
         "category_confidence": None if corrected else round(case.category_confidence, 2),
         "urgency": case.urgency,
         "urgency_zh": name_zh("urgency", case.urgency),
-        "reasons_zh": [reason_zh(r) for r in case.triage_reasons or []],
+        "reasons_zh": reasons_zh(list(case.triage_reasons or [])),
         "status": case.status,
         "status_zh": name_zh("status", case.status),
         "agent": agent,

@@ -21,7 +21,7 @@ from handoff.models import HandoffEntry
 from handoff.queue import waiting_entries
 from handoff.serialize import iso
 from handoff.sla import SLA_POLICIES
-from handoff.vocabulary_zh import name_zh, reason_zh
+from handoff.vocabulary_zh import name_zh, reasons_zh
 
 
 def queue_card(session: Session, entry: HandoffEntry, names: Mapping[str, str]) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def queue_card(session: Session, entry: HandoffEntry, names: Mapping[str, str]) 
         "priority": entry.priority,
         "priority_zh": name_zh("priority", entry.priority),
         "queue_reason_zh": name_zh("queue_reason", entry.reason, "转人工"),
-        "reasons_zh": [reason_zh(r) for r in case.triage_reasons] if case is not None else [],
+        "reasons_zh": reasons_zh(list(case.triage_reasons)) if case is not None else [],
         "status": entry.status,
         "claimed_by": claimed_by,
         "claimed_by_zh": names.get(claimed_by, claimed_by) if claimed_by else None,

@@ -28,6 +28,7 @@ __all__ = [
     "URGENCY_NAMES_ZH",
     "name_zh",
     "reason_zh",
+    "reasons_zh",
     "vocabulary_zh",
 ]
 
@@ -129,6 +130,27 @@ def reason_zh(reason: str) -> str:
     if source == "rule" and evidence.strip():
         return f"{name}·{evidence.strip()[:12]}"
     return name
+
+
+def reasons_zh(reasons: list[str]) -> list[str]:
+    """One entry per trigger with its rules' words: ``["人身安全·冒烟、烫伤", "外部投诉·12315"]``.
+
+    The triage stores a rule reason per matched pattern and often a model reason for the
+    same trigger as well; an agent needs each trigger once, with the shopper's words.
+    """
+    words: dict[str, list[str]] = {}
+    for reason in reasons:
+        trigger, _, rest = reason.partition(":")
+        source, _, evidence = rest.partition(":")
+        found = words.setdefault(trigger, [])
+        evidence = evidence.strip()[:12]
+        if source == "rule" and evidence and evidence not in found:
+            found.append(evidence)
+    return [
+        f"{TRIGGER_SHORT_NAMES_ZH.get(trigger, '其他原因')}"
+        + (f"·{'、'.join(found[:3])}" if found else "")
+        for trigger, found in words.items()
+    ]
 
 
 def vocabulary_zh() -> dict[str, dict[str, str]]:
