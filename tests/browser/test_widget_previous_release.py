@@ -29,7 +29,8 @@ INPUT = ".dxr-form input:not([type=file])"
 
 
 def test_the_previous_releases_widget_still_chats_queues_and_hears_the_agent(
-    stack: Stack, browser: Any  # noqa: F811
+    stack: Stack,
+    browser: Any,  # noqa: F811
 ) -> None:
     from playwright.sync_api import expect
 
