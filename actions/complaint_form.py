@@ -50,6 +50,7 @@ INTERRUPTIONS: Final = frozenset(
         "thanks",
         "out_of_scope",
         "nlu_fallback",
+        "send_photo",
         "EXTERNAL_handed_back",
     }
 )
