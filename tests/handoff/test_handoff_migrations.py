@@ -28,6 +28,15 @@ TABLES = {
     "agent_sessions",
     "chat_messages",
     "chat_attachments",
+    # 0007: the supervisor's side
+    "case_deadlines",
+    "alerts",
+    "incidents",
+    "incident_cases",
+    "incident_events",
+    "incident_notices",
+    "followups",
+    "demo_history_runs",
 }
 
 
