@@ -101,8 +101,8 @@ def _demo(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _report(engine: Engine, args: argparse.Namespace) -> int:
-    from handoff.reports.compute import ReportRange, build_report
-    from handoff.reports.text import render_report_text
+    from handoff.reporting.compute import ReportRange, build_report
+    from handoff.reporting.text import render_report_text
 
     if args.days < 1 or args.days > 366:
         print("error: --days must be between 1 and 366", file=sys.stderr)

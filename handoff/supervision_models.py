@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, column
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from handoff.models import Base
+from handoff.models import Base, Case
 
 #: What a deadline is about: the first human answer, the answer to a shopper who wrote again
 #: while an agent has the conversation, and the resolution.
@@ -190,6 +190,8 @@ class Followup(Base):
     answered_at: Mapped[datetime | None]
     answered_by: Mapped[str | None] = mapped_column(String(80))
     answer_text: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(viewonly=True, lazy="joined")
 
 
 class DemoHistoryRun(Base):
