@@ -16,12 +16,13 @@ from typing import Any, Final
 from triage_model.normalize import mask_personal_data, normalize
 from triage_model.segment import words
 
-#: Words that say nothing about the problem.
-STOPWORDS: Final = frozenset(
+_STOPWORD_TEXT: Final = (
     "我们 你们 他们 一个 一下 一直 还是 就是 没有 什么 怎么 这个 那个 现在 已经 可以 "
     "不是 但是 然后 因为 所以 时候 收到 买的 订单 订单号 商品 东西 问题 客服 谢谢 麻烦 "
-    "而且 还有 一次 两天 三天 到现在 根本 直接 明明 好像 特别 感觉 怎么办".split()
+    "而且 还有 一次 两天 三天 到现在 根本 直接 明明 好像 特别 感觉 怎么办"
 )
+#: Words that say nothing about the problem.
+STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
 PHRASES_PER_CATEGORY: Final = 6
 EXAMPLES_PER_PHRASE: Final = 2
 #: A phrase is skipped when this share of its cases is already covered by a chosen one.
