@@ -28,7 +28,10 @@ from handoff.supervision_models import Alert
 
 def jobs_for(settings: JobSettings) -> Sequence[Job]:
     """Every background job, in the order one tick runs them."""
-    return [sweeper_job(settings.policy)]
+    from handoff.followups.scheduling import followup_job
+    from handoff.surge.scan import surge_job
+
+    return [sweeper_job(settings.policy), surge_job(), followup_job()]
 
 
 def run_all_once(factory: sessionmaker[Session], now: datetime) -> list[Alert]:
