@@ -111,18 +111,10 @@ def make_app(
             web.get("/ws", shopper_views.shopper_socket),
             web.post("/api/upload", shopper_views.upload),
             web.get("/attachments/{attachment_id}", shopper_views.attachment),
-            web.get("/agent", agent_views.console),
-            web.get("/agent/login", agent_views.login_form),
-            web.post("/agent/login", agent_views.login),
-            web.post("/agent/logout", agent_views.logout),
-            web.get("/agent/ws", agent_views.agent_socket),
-            web.get("/agent/api/queue", agent_views.queue),
-            web.post("/agent/api/claim", agent_views.claim),
-            web.get("/agent/api/conversations/{conversation_id}", agent_views.conversation),
-            web.post("/agent/api/conversations/{conversation_id}/{action}", agent_views.act),
             web.static("/static", STATIC_DIR),
         ]
     )
+    app.add_routes(agent_views.console_routes())
     return app
 
 

@@ -28,6 +28,8 @@ TABLES = {
     "agent_sessions",
     "chat_messages",
     "chat_attachments",
+    "agent_roles",
+    "canned_replies",
     # 0007: the supervisor's side
     "case_deadlines",
     "alerts",

@@ -1,7 +1,7 @@
 """Supervision: deadlines, alerts, incidents, follow-ups (回访) and the demo history's runs.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0004 (0003 in the brief; re-chained after merging the console's 0004)
 Create Date: 2026-12-02
 
 Deadlines are rows so that one sweeper (in every gateway instance) can claim the due ones in a
@@ -21,7 +21,7 @@ from alembic import op
 from handoff.sqltypes import UTCDateTime
 
 revision: str = "0007"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
