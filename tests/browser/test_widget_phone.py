@@ -144,6 +144,13 @@ class AgentApi:
         )
         page.close()
 
+    def resolve(self, conversation_id: str, resolution: str) -> None:
+        done = self.request.post(
+            f"{self.base}/agent/api/conversations/{conversation_id}/resolve",
+            data={"resolution": resolution},
+        )
+        assert done.ok, done.text()
+
     def close(self) -> None:
         self.context.close()
 
@@ -311,6 +318,29 @@ def test_an_urgent_message_while_queued_is_answered_and_made_urgent(
             assert entry.case is not None and entry.case.urgency == "urgent"
             cases = session.scalars(select(Case).where(Case.shopper_id == shopper)).all()
             assert [c.urgency for c in cases] == ["urgent"]
+
+        # The agent resolves and hands back: the rating comes at once, one click rates, a
+        # plain 谢谢 after the comment question is no comment, and the case logs one rating.
+        agent = AgentApi(browser, stack.gateway_url)
+        try:
+            conversation_id = agent.claim_waiting(shopper)
+            agent.resolve(conversation_id, "compensation")
+        finally:
+            agent.close()
+        rating = page.locator(".dxr-bot", has_text="打个分")
+        expect(rating).to_have_count(1)
+        rating.locator(".dxr-quick", has_text="5 分").click()
+        for quick in rating.locator(".dxr-quick").all():
+            expect(quick).to_be_disabled()
+        expect(page.locator(".dxr-bot", has_text="意见或建议")).to_have_count(1)
+        page.locator(INPUT).fill("谢谢")
+        page.locator(".dxr-send").click()
+        expect(page.locator(".dxr-bot", has_text="感谢您的评价")).to_have_count(1)
+        shot(page, "widget-390-9-rated")
+        with stack.servers.factory() as session:
+            (case,) = session.scalars(select(Case).where(Case.shopper_id == shopper)).all()
+            assert case.rating == 5 and case.rating_comment is None
+            assert [e.kind for e in case.events].count("rated") == 1
     finally:
         page.context.close()
 
