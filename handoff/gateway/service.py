@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -109,6 +109,8 @@ class AgentRef:
     id: int
     name: str
     display_name: str
+    #: What the person may do in the console (see handoff.roles); checked on every route.
+    roles: frozenset[str] = frozenset()
 
     @property
     def actor(self) -> str:
@@ -679,9 +681,11 @@ class Gateway:
         return await self.db(work)
 
 
-def agent_ref(agent: Agent) -> AgentRef:
-    """Detach an agent row."""
-    return AgentRef(id=agent.id, name=agent.name, display_name=agent.display_name)
+def agent_ref(agent: Agent, roles: Iterable[str] = ()) -> AgentRef:
+    """Detach an agent row (with the roles read in the same session)."""
+    return AgentRef(
+        id=agent.id, name=agent.name, display_name=agent.display_name, roles=frozenset(roles)
+    )
 
 
 PRESENCE_INTERVAL: Final = timedelta(seconds=20)
