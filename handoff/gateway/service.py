@@ -620,11 +620,13 @@ class Gateway:
             finish_entry(session, entry)
             return entry.shopper_id
 
-        shopper_id = await self.db(work)
-        self.hub.changed(QUEUE_TOPIC)
-        identity = Identity(shopper_id=shopper_id, anonymous=shopper_id.startswith("anon-"))
-        await self._store(identity, "system", f"人工客服 {agent.display_name} 已结束服务。")
+        # The lock first: a rating typed the moment "已结束服务" shows waits for the resumed
+        # assistant and its rating question, instead of reaching the paused one.
         async with self._lock(conversation_id):
+            shopper_id = await self.db(work)
+            self.hub.changed(QUEUE_TOPIC)
+            identity = Identity(shopper_id=shopper_id, anonymous=shopper_id.startswith("anon-"))
+            await self._store(identity, "system", f"人工客服 {agent.display_name} 已结束服务。")
             try:
                 replies = await self.assistant.hand_back(conversation_id, resolved=True)
             except AssistantUnavailable as error:
