@@ -297,6 +297,26 @@ async def answer_followup(request: web.Request) -> web.Response:
     return web.json_response(await _db(request, work))
 
 
+async def public_report(request: web.Request) -> web.Response:
+    """The monthly report for the public: aggregates only, no login (the seeds ask shops to
+    publish it). ``?month=YYYY-MM``, default the current month."""
+    from handoff.clock import CHINA_TZ
+    from handoff.reporting.public import month_range, render_public_report
+
+    now = utc_now()
+    month = request.query.get("month") or now.astimezone(CHINA_TZ).strftime("%Y-%m")
+    try:
+        report_range = month_range(month, now)
+    except ValueError:
+        return web.Response(
+            text="<p>月份不正确，请使用例如 ?month=2026-11 的格式。</p>",
+            content_type="text/html",
+            status=400,
+        )
+    data = await request.app[GATEWAY].db(lambda s: build_report(s, report_range))
+    return web.Response(text=render_public_report(data, month), content_type="text/html")
+
+
 def routes() -> list[web.AbstractRouteDef]:
     """The supervisor's routes (before the console's page catch-all, which skips api/)."""
     return [
@@ -309,6 +329,7 @@ def routes() -> list[web.AbstractRouteDef]:
         web.post(f"{API}/incidents/{{incident_id}}/{{action}}", incident_action),
         web.get(f"{API}/followups", followups),
         web.post(f"{API}/followups/{{followup_id}}/answer", answer_followup),
+        web.get("/public/report", public_report),
     ]
 
 

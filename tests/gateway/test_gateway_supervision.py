@@ -18,7 +18,7 @@ import pytest
 
 from handoff.agents import add_agent
 from handoff.cases import TriageSummary, open_case, resolve_case
-from handoff.clock import utc_now
+from handoff.clock import CHINA_TZ, utc_now
 from handoff.db import make_session_factory, prepare_database, transaction
 from handoff.models import Case
 from handoff.orders import OrderInfo, remember_order
@@ -194,3 +194,18 @@ async def test_a_due_followup_is_asked_once_and_not_solved_reopens_the_case(
     alerts = await (await client.get("/agent/api/alerts")).json()
     assert any(a["kind"] == "followup_failed" for a in alerts["alerts"])
     assert (await (await client.get("/agent/api/followups")).json())["followups"] == []
+
+
+async def test_the_public_monthly_report_shows_aggregates_and_no_personal_data(
+    client: GatewayClient, db_url: str
+) -> None:
+    _seed(db_url)
+    month = utc_now().astimezone(CHINA_TZ).strftime("%Y-%m")
+    response = await client.get(f"/public/report?month={month}")
+    assert response.status == 200
+    page = await response.text()
+    assert "投诉处理报告" in page and "投诉总量" in page and "商品质量" in page
+    for private in ("shopper-1001", "豆浆机漏水", "2026120100000000", "TS"):
+        assert private not in page
+    bad = await client.get("/public/report?month=2026-13")
+    assert bad.status == 400 and "月份" in await bad.text()
