@@ -60,13 +60,13 @@ export const routes: RouteRecordRaw[] = [
     path: "/incidents",
     name: "incidents",
     component: () => import("./views/IncidentsView.vue"),
-    meta: { title: "应急事件", roles: ["supervisor", "admin"], nav: true },
+    meta: { title: "应急事件", roles: ["supervisor", "admin"] },
   },
   {
     path: "/followups",
     name: "followups",
     component: () => import("./views/FollowupsView.vue"),
-    meta: { title: "回访", roles: ["agent", "supervisor"], nav: true },
+    meta: { title: "回访", roles: ["agent", "supervisor"] },
   },
   {
     path: "/:rest(.*)*",

@@ -4,9 +4,9 @@ import { canSee, navFor } from "../src/router";
 describe("role-aware navigation", () => {
   it("shows each role its pages", () => {
     const names = (roles: Parameters<typeof navFor>[0]) => navFor(roles).map((r) => r.name);
-    expect(names(["agent"])).toEqual(["workbench", "cases", "canned", "alerts", "followups"]);
+    expect(names(["agent"])).toEqual(["workbench", "cases", "canned", "alerts"]);
     expect(names(["trainer"])).toEqual(["training"]);
-    expect(names(["supervisor"])).toEqual(["cases", "canned", "reports", "alerts", "incidents", "followups"]);
+    expect(names(["supervisor"])).toEqual(["cases", "canned", "reports", "alerts"]);
     expect(names(["agent", "trainer", "supervisor", "admin"])).toEqual([
       "workbench",
       "cases",
@@ -14,8 +14,6 @@ describe("role-aware navigation", () => {
       "training",
       "reports",
       "alerts",
-      "incidents",
-      "followups",
     ]);
   });
   it("lets a person in when any of their roles is allowed", () => {
