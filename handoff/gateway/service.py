@@ -337,6 +337,10 @@ class Gateway:
 
         ``patience`` is how many seconds to keep trying an assistant that is not answering.
         """
+        from handoff.gateway import supervision_hooks  # 回访 answers, incident notices
+
+        if await supervision_hooks.before_route(self, identity, message):
+            return
         conversation_id = identity.conversation_id
         triage = await self.screener.screen(message.text) if message.text.strip() else None
         urgent = needs_human_now(triage)

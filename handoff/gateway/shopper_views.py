@@ -12,6 +12,7 @@ from typing import Any, Final
 from aiohttp import WSMsgType, web
 
 from handoff.chat_models import Attachment
+from handoff.gateway import supervision_hooks
 from handoff.gateway.guards import current_agent, require_origin
 from handoff.gateway.hub import Subscription
 from handoff.gateway.identity import Identity, resolve_identity
@@ -119,6 +120,7 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
         await send({"type": "history", "messages": history})
         await push_state()
         pushing = asyncio.create_task(pusher())
+        await supervision_hooks.on_shopper_open(gateway, identity)  # a due 回访 is asked
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
                 continue
