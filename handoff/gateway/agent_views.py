@@ -1,7 +1,9 @@
-"""The agent console: login, the live queue, and the actions on a conversation.
+"""The agent console's chat side: login, the live queue, claiming, and the actions on a chat.
 
 Actions are small JSON POSTs (cookie session, same-origin only); the WebSocket only pushes
 the queue and the watched conversation, so every action is also testable without a browser.
+Every route but the login page is guarded by :func:`handoff.gateway.access.requires_role`;
+errors come back as ``{"error": "<Chinese>"}`` for the console to show in place.
 """
 
 from __future__ import annotations
@@ -11,23 +13,36 @@ import contextlib
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from handoff import agents as agent_store
+from handoff.canned import list_replies, reply_dict
+from handoff.console_present import agent_names, case_view, shopper_label
+from handoff.console_queue import console_queue
 from handoff.gateway import http_input, shapes
+from handoff.gateway.access import json_error, request_agent, requires_role
 from handoff.gateway.client_address import came_over_https, client_address
-from handoff.gateway.guards import SESSION_COOKIE, current_agent, require_agent, require_origin
+from handoff.gateway.guards import SESSION_COOKIE, require_origin
 from handoff.gateway.hub import QUEUE_TOPIC, Subscription
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
-from handoff.gateway.pages import console_page, login_page
+from handoff.gateway.pages import login_page
 from handoff.gateway.request_limits import login_refusal
-from handoff.gateway.service import PRESENCE_INTERVAL, AgentRef, GatewayError
+from handoff.gateway.service import PRESENCE_INTERVAL, AgentRef, Gateway, GatewayError
+from handoff.messages import messages_after
+from handoff.models import Case
+from handoff.queue import active_entry, waiting_entries
+from handoff.serialize import event_dict
+from handoff.vocabulary_zh import ROLE_NAMES_ZH, name_zh, vocabulary_zh
 
-
-async def console(request: web.Request) -> web.StreamResponse:
-    agent = await current_agent(request)
-    if agent is None:
-        raise web.HTTPFound("/agent/login")
-    return web.Response(text=console_page(agent), content_type="text/html")
+#: The console's pages and the roles that see them (the console's router mirrors this).
+PAGES: dict[str, tuple[str, ...]] = {
+    "workbench": ("agent",),
+    "cases": ("agent", "supervisor"),
+    "canned": ("agent", "supervisor", "admin"),
+    "training": ("trainer", "admin"),
+    "reports": ("supervisor", "admin"),
+}
 
 
 async def login_form(request: web.Request) -> web.Response:
@@ -42,7 +57,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     refusal = await login_refusal(gateway, name, client_address(request))
     if refusal is not None:
         return web.Response(
-            text=login_page(refusal.message_zh), content_type="text/html", status=429
+            text=login_page(refusal.message_zh, name=name), content_type="text/html", status=429
         )
 
     def work(session: Any) -> str | None:
@@ -52,7 +67,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     token = await gateway.db(work)
     if token is None:
         return web.Response(
-            text=login_page("用户名或密码错误。"), content_type="text/html", status=401
+            text=login_page("用户名或密码错误。", name=name), content_type="text/html", status=401
         )
     response = web.HTTPFound("/agent")
     response.set_cookie(
@@ -82,14 +97,57 @@ def _error(error: GatewayError) -> web.Response:
     return web.json_response(refusal.body(), status=error.status)
 
 
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object (size and nesting bounded by shapes), or a 400 in Chinese."""
+    return dict((await http_input.json_body(request, shapes.AnyObject)).root)
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise json_error("请求格式不正确。", 400)
+    try:
+        number = int(value)
+    except ValueError:
+        raise json_error("请求格式不正确。", 400) from None
+    if not 0 <= number <= shapes.MAX_ID:
+        raise json_error("请求格式不正确。", 400)
+    return number
+
+
+@requires_role("agent", "trainer", "supervisor", "admin")
+async def me(request: web.Request) -> web.Response:
+    """Who is logged in, with their roles and the pages those roles see."""
+    agent = request_agent(request)
+    pages = [page for page, roles in PAGES.items() if agent.roles & set(roles)]
+    return web.json_response(
+        {
+            "name": agent.name,
+            "display_name": agent.display_name,
+            "roles": sorted(agent.roles),
+            "roles_zh": [ROLE_NAMES_ZH[r] for r in ROLE_NAMES_ZH if r in agent.roles],
+            "pages": pages,
+        }
+    )
+
+
+@requires_role("agent", "trainer", "supervisor", "admin")
+async def vocabulary(request: web.Request) -> web.Response:
+    """The Chinese name of every code (one table for the server and the console)."""
+    return web.json_response(vocabulary_zh())
+
+
+async def queue_snapshot(gateway: Gateway) -> dict[str, Any]:
+    return await gateway.db(console_queue)
+
+
+@requires_role("agent", "supervisor")
 async def queue(request: web.Request) -> web.Response:
-    await require_agent(request)
-    return web.json_response(await request.app[GATEWAY].queue_snapshot())
+    return web.json_response(await queue_snapshot(request.app[GATEWAY]))
 
 
+@requires_role("agent")
 async def claim(request: web.Request) -> web.Response:
-    require_origin(request)
-    agent = await require_agent(request)
+    agent = request_agent(request)
     body = await http_input.json_body(request, shapes.ClaimBody)
     try:
         conversation_id = await request.app[GATEWAY].claim(agent, body.entry_id)
@@ -98,46 +156,109 @@ async def claim(request: web.Request) -> web.Response:
     return web.json_response({"conversation_id": conversation_id})
 
 
+@requires_role("agent")
+async def claim_next(request: web.Request) -> web.Response:
+    """Claim the first waiting chat in working order; a lost race tries the next one."""
+    agent = request_agent(request)
+    gateway = request.app[GATEWAY]
+    ids = await gateway.db(lambda s: [e.id for e in waiting_entries(s)])
+    for entry_id in ids:
+        try:
+            conversation_id = await gateway.claim(agent, entry_id)
+        except GatewayError as error:
+            if error.status in (404, 409):
+                continue
+            return _error(error)
+        return web.json_response({"conversation_id": conversation_id})
+    return web.json_response({"error": "现在没有排队的会话。"}, status=404)
+
+
+def conversation_view(
+    gateway: Gateway, session: Session, agent: AgentRef, conversation_id: str
+) -> dict[str, Any]:
+    """Everything the workbench shows about a chat: transcript, queue entry, case."""
+    entry = active_entry(session, conversation_id)
+    messages = messages_after(session, conversation_id)
+    shopper_id = entry.shopper_id if entry else (messages[0].shopper_id if messages else "")
+    names = agent_names(session)
+    all_cases = list(
+        session.scalars(
+            select(Case).where(Case.conversation_id == conversation_id).order_by(Case.id.desc())
+        )
+    )
+    current = entry.case if entry and entry.case else (all_cases[0] if all_cases else None)
+    claimed_by = (entry.claimed_by or "").removeprefix("agent:") if entry else ""
+    return {
+        "conversation_id": conversation_id,
+        "shopper_id": shopper_id,
+        "shopper_zh": shopper_label(shopper_id),
+        "entry": None
+        if entry is None
+        else {
+            "entry_id": entry.id,
+            "status": entry.status,
+            "priority": entry.priority,
+            "priority_zh": name_zh("priority", entry.priority),
+            "claimed_by": claimed_by or None,
+            "claimed_by_zh": names.get(claimed_by, claimed_by) if claimed_by else None,
+            "mine": entry.claimed_by == agent.actor,
+            "created_at": entry.created_at.isoformat(),
+        },
+        "case": None
+        if current is None
+        else {
+            **case_view(current, names),
+            "events": [event_dict(e) for e in current.events],
+        },
+        "other_cases": [
+            {
+                "case_number": c.case_number,
+                "status_zh": name_zh("status", c.status),
+                "category_zh": name_zh("category", c.category),
+            }
+            for c in all_cases
+            if current is None or c.id != current.id
+        ],
+        "messages": [gateway.message_dict(m) for m in messages],
+        "canned": [reply_dict(r) for r in list_replies(session)],
+    }
+
+
+@requires_role("agent", "supervisor")
 async def conversation(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    detail = await request.app[GATEWAY].conversation(agent, request.match_info["conversation_id"])
+    agent = request_agent(request)
+    gateway = request.app[GATEWAY]
+    conversation_id = request.match_info["conversation_id"]
+    detail = await gateway.db(lambda s: conversation_view(gateway, s, agent, conversation_id))
     return web.json_response(detail)
 
 
+@requires_role("agent")
 async def act(request: web.Request) -> web.Response:
     """reply / note / correct / status / transfer / resolve on one conversation."""
-    require_origin(request)
-    agent = await require_agent(request)
+    agent = request_agent(request)
     gateway = request.app[GATEWAY]
     conversation_id = request.match_info["conversation_id"]
     action = request.match_info["action"]
+    body = await json_body(request)
     try:
         if action == "reply":
             reply = await http_input.json_body(request, shapes.TextBody)
             await gateway.reply(agent, conversation_id, reply.text)
         elif action == "note":
-            note_body = await http_input.json_body(request, shapes.TextBody)
+            written = await http_input.json_body(request, shapes.TextBody)
+            if not written.text:
+                raise GatewayError("请先写下备注内容。")
             await gateway.case_action(
-                agent, conversation_id, {"type": "note", "text": note_body.text}
+                agent, conversation_id, {"type": action, "text": written.text}
             )
-        elif action == "correct":
-            correction = await http_input.json_body(request, shapes.CorrectBody)
-            await gateway.case_action(
-                agent, conversation_id, {"type": "correct", **correction.model_dump()}
-            )
-        elif action == "status":
-            status = await http_input.json_body(request, shapes.StatusBody)
-            await gateway.case_action(
-                agent, conversation_id, {"type": "status", **status.model_dump()}
-            )
+        elif action in {"correct", "status"}:
+            await gateway.case_action(agent, conversation_id, {**body, "type": action})
         elif action == "transfer":
-            transfer = await http_input.json_body(request, shapes.TransferBody)
-            await gateway.transfer(agent, conversation_id, transfer.to)
+            await gateway.transfer(agent, conversation_id, str(body.get("to", "")))
         elif action == "resolve":
-            resolve = await http_input.json_body(request, shapes.ResolveBody)
-            await gateway.hand_back(
-                agent, conversation_id, resolve.resolution, resolve.note or None
-            )
+            note = str(body.get("note") or "").strip() or None
+            await gateway.hand_back(agent, conversation_id, body.get("resolution"), note)
         else:
             raise web.HTTPNotFound()
     except GatewayError as error:
@@ -145,10 +266,11 @@ async def act(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+@requires_role("agent", "supervisor")
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     """Pushes the queue, presence and the watched conversation's new messages."""
     require_origin(request)
-    agent = await require_agent(request)
+    agent = request_agent(request)
     gateway = request.app[GATEWAY]
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
@@ -167,10 +289,11 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
         presence_due = 0.0
         loop = asyncio.get_running_loop()
         while not ws.closed:
-            if loop.time() >= presence_due:
+            # Presence tells shoppers someone can answer: agents only, not supervisors watching.
+            if "agent" in agent.roles and loop.time() >= presence_due:
                 await gateway.db(lambda s: agent_store.touch(s, agent.id))
                 presence_due = loop.time() + PRESENCE_INTERVAL.total_seconds()
-            snapshot = await gateway.queue_snapshot()
+            snapshot = await queue_snapshot(gateway)
             comparable = {k: v for k, v in snapshot.items() if k != "now"}
             if comparable != last_queue:
                 last_queue = comparable
@@ -214,3 +337,34 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await pushing
     return ws
+
+
+def console_routes() -> list[web.AbstractRouteDef]:
+    """Every route of the console, in matching order (the page catch-all comes last)."""
+    from handoff.gateway import canned_views, case_views, console_files
+
+    api = "/agent/api"
+    return [
+        web.get("/agent/login", login_form),
+        web.post("/agent/login", login),
+        web.post("/agent/logout", logout),
+        web.get("/agent/ws", agent_socket),
+        web.get(f"{api}/me", me),
+        web.get(f"{api}/vocabulary", vocabulary),
+        web.get(f"{api}/queue", queue),
+        web.post(f"{api}/claim", claim),
+        web.post(f"{api}/claim-next", claim_next),
+        web.get(f"{api}/conversations/{{conversation_id}}", conversation),
+        web.post(f"{api}/conversations/{{conversation_id}}/case", case_views.create_case),
+        web.post(f"{api}/conversations/{{conversation_id}}/{{action}}", act),
+        web.get(f"{api}/cases", case_views.list_cases),
+        web.get(f"{api}/cases/{{case_number}}", case_views.show_case),
+        web.post(f"{api}/cases/{{case_number}}/{{action}}", case_views.case_action),
+        web.get(f"{api}/canned", canned_views.list_canned),
+        web.post(f"{api}/canned", canned_views.save_canned),
+        web.post(f"{api}/canned/{{reply_id}}", canned_views.save_canned),
+        web.delete(f"{api}/canned/{{reply_id}}", canned_views.remove_canned),
+        web.get("/agent/assets/{name}", console_files.console_asset),
+        web.get("/agent", console_files.console_page),
+        web.get(r"/agent/{page:(?!api/|assets/|ws$|login$|logout$).*}", console_files.console_page),
+    ]

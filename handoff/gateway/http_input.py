@@ -11,19 +11,19 @@ import json
 from typing import Any, TypeVar
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from handoff.gateway.shapes import (
     BAD_REQUEST,
     MAX_JSON_BODY_BYTES,
     TOO_LONG,
     Refusal,
-    Shape,
     parse_json,
     parse_mapping,
 )
 
 T = TypeVar("T")
-ShapeT = TypeVar("ShapeT", bound=Shape)
+ShapeT = TypeVar("ShapeT", bound=BaseModel)
 
 
 class RefusedRequest(web.HTTPClientError):

@@ -27,6 +27,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    RootModel,
     StrictInt,
     StrictStr,
     TypeAdapter,
@@ -126,6 +127,10 @@ class AgentTypingFrame(Shape):
 
 AgentFrame = Annotated[WatchFrame | AgentTypingFrame, Field(discriminator="type")]
 _AGENT_FRAME: Final = TypeAdapter(AgentFrame)
+
+
+class AnyObject(RootModel[dict[str, Any]]):
+    """Any JSON object (views that read their fields themselves); size and depth bounded."""
 
 
 class ClaimBody(Shape):
@@ -261,7 +266,7 @@ def parse_agent_frame(raw: str | bytes) -> WatchFrame | AgentTypingFrame | Frame
         return FrameRefusal(_refusal(error, BAD_FRAME), _client_id(raw))
 
 
-ShapeT = TypeVar("ShapeT", bound=Shape)
+ShapeT = TypeVar("ShapeT", bound=BaseModel)
 
 
 def parse_json(shape: type[ShapeT], raw: bytes) -> ShapeT | Refusal:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 import handoff.chat_models
 import handoff.limit_models  # noqa: F401 - the rate-limit counters
+from handoff import supervision_models  # noqa: F401 - deadlines, alerts, incidents, follow-ups
 from handoff.models import Base
 
 

@@ -1,7 +1,7 @@
 """Rate-limit counters shared by every gateway instance.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0007
 Create Date: 2026-12-02
 
 One row per key and fixed window: ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1``
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
