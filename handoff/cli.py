@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from handoff import migrate
+from handoff import migrate, supervision_cli
 from handoff.cases import find_case
 from handoff.clock import CHINA_TZ
 from handoff.db import database_url, make_session_factory, prepare_database
@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     topics.add_parser(
         "serve", help="run the gateway: widget, storefront demo, agent console (HANDOFF_PORT)"
     )
+    supervision_cli.add_parsers(topics)
     return parser
 
 
@@ -282,6 +283,8 @@ def _dispatch(engine: Engine, args: argparse.Namespace) -> int:
         if args.command == "list":
             return _agents_list(engine, args)
         return _agents_add(engine, args)
+    if args.topic in supervision_cli.TOPICS:
+        return supervision_cli.dispatch(engine, args)
     if args.topic == "db":
         if args.command == "revision":
             return _db_revision(engine, args.message)

@@ -19,6 +19,7 @@ from typing import Final
 import aiohttp
 from aiohttp import WSCloseCode, web
 
+from handoff import supervision_jobs
 from handoff.agents import ensure_demo_agent
 from handoff.db import make_session_factory, prepare_database, transaction
 from handoff.gateway import agent_views, shopper_views
@@ -96,6 +97,7 @@ def make_app(
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
     app.cleanup_ctx.append(resources)
+    supervision_jobs.install(app)  # after resources: the jobs use the gateway's database
     app.on_shutdown.append(close_sockets)
 
     async def storefront(request: web.Request) -> web.Response:

@@ -30,6 +30,15 @@ TABLES = {
     "chat_attachments",
     "agent_roles",
     "canned_replies",
+    # 0007: the supervisor's side
+    "case_deadlines",
+    "alerts",
+    "incidents",
+    "incident_cases",
+    "incident_events",
+    "incident_notices",
+    "followups",
+    "demo_history_runs",
 }
 
 
