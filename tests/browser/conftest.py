@@ -91,7 +91,7 @@ def log_in_demo_agent(console: Any, base_url: str) -> None:
     console.fill("input[name=name]", "demo")
     console.fill("input[name=password]", "demo1234")
     console.click("button[type=submit]")
-    expect(console).to_have_url(re.compile(r"/agent$"))
+    expect(console).to_have_url(re.compile(r"/agent/?$"))
     expect(console.locator("header")).to_contain_text("演示客服")
 
 
