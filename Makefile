@@ -15,14 +15,14 @@ UV         := $(VENV)/bin/uv
 RASA_PY    := $(RASA_VENV)/bin/python
 TRIAGE_DIR := models/triage
 TRIAGE_STAMP := $(TRIAGE_DIR)/latest/metadata.json
-TRIAGE_INPUTS := $(wildcard nlu_data/triage/train/*.jsonl) $(wildcard triage_model/*.py) triage_model/userdict/shop_words.txt
+TRIAGE_INPUTS := $(wildcard nlu_data/triage/train/*.jsonl) $(wildcard nlu_data/intents/*.yml) $(wildcard triage_model/*.py) triage_model/userdict/shop_words.txt
 RASA       := $(RASA_VENV)/bin/rasa
 RASA_MODEL := models/rasa/shop.tar.gz
 BOT_FILES  := --config bot/config.yml --domain bot/domain.yml --data bot/data nlu_data/intents
 # The agent console (console/), see "make console" below.
 CONSOLE_MODULES := console/node_modules/.package-lock.json
 CONSOLE_DIST := console/dist/index.html
-CONSOLE_SOURCES := console/index.html console/vite.config.ts console/tsconfig.json \
+CONSOLE_SOURCES := console/index.html console/vite.config.ts console/tsconfig.json console/compress-dist.mjs \
   $(wildcard console/src/*.* console/src/*/*.*)
 RASA_INPUTS := bot/config.yml bot/domain.yml $(wildcard bot/data/*.yml) $(wildcard nlu_data/intents/*.yml) triage_model/userdict/shop_words.txt $(wildcard rasa_extensions/*.py)
 
@@ -34,7 +34,7 @@ help:
 	@echo "make test      run the whole test suite (the browser tests need make browser-deps)"
 	@echo "make browser-deps  install Debian's chromium for the browser tests (root or sudo)"
 	@echo "make train     train the triage model and the assistant if their data changed"
-	@echo "make evaluate  evaluate the triage model on the held-out file"
+	@echo "make evaluate  evaluate the triage model on the held-out file and the realistic slice"
 	@echo "make bench     print the benchmark tables"
 	@echo "make bench-intents  intent macro-F1 by 5-fold cross-validation (~2 min)"
 	@echo "make bench-pipelines  the chosen pipeline vs Rasa's default (DIET + TED), ~1.5 h"
@@ -114,6 +114,7 @@ test: setup train test-bot browser-deps test-console
 
 bench: setup train
 	$(PY) bench/triage_bench.py
+	$(RASA_PY) bench/realistic_routing_bench.py
 	$(RASA_PY) bench/diet_bench.py
 	$(PY) bench/rasa_bench.py
 	$(PY) bench/claim_race.py

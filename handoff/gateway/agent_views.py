@@ -278,7 +278,8 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
         presence_due = 0.0
         loop = asyncio.get_running_loop()
         while not ws.closed:
-            if loop.time() >= presence_due:
+            # Presence tells shoppers someone can answer: agents only, not supervisors watching.
+            if "agent" in agent.roles and loop.time() >= presence_due:
                 await gateway.db(lambda s: agent_store.touch(s, agent.id))
                 presence_due = loop.time() + PRESENCE_INTERVAL.total_seconds()
             snapshot = await queue_snapshot(gateway)
