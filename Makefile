@@ -19,9 +19,14 @@ TRIAGE_INPUTS := $(wildcard nlu_data/triage/train/*.jsonl) $(wildcard nlu_data/i
 RASA       := $(RASA_VENV)/bin/rasa
 RASA_MODEL := models/rasa/shop.tar.gz
 BOT_FILES  := --config bot/config.yml --domain bot/domain.yml --data bot/data nlu_data/intents
+# The agent console (console/), see "make console" below.
+CONSOLE_MODULES := console/node_modules/.package-lock.json
+CONSOLE_DIST := console/dist/index.html
+CONSOLE_SOURCES := console/index.html console/vite.config.ts console/tsconfig.json console/compress-dist.mjs \
+  $(wildcard console/src/*.* console/src/*/*.*)
 RASA_INPUTS := bot/config.yml bot/domain.yml $(wildcard bot/data/*.yml) $(wildcard nlu_data/intents/*.yml) triage_model/userdict/shop_words.txt $(wildcard rasa_extensions/*.py)
 
-.PHONY: help setup run test train evaluate bench bench-intents bench-pipelines lint clean test-bot browser-deps
+.PHONY: help setup run test train evaluate bench bench-intents bench-pipelines lint clean test-bot browser-deps console test-console
 
 help:
 	@echo "make setup     build both environments (idempotent)"
@@ -33,9 +38,27 @@ help:
 	@echo "make bench     print the benchmark tables"
 	@echo "make bench-intents  intent macro-F1 by 5-fold cross-validation (~2 min)"
 	@echo "make bench-pipelines  the chosen pipeline vs Rasa's default (DIET + TED), ~1.5 h"
-	@echo "make lint      ruff + mypy"
+	@echo "make lint      ruff + mypy + the console's type check (vue-tsc)"
+	@echo "make console   install (npm ci) and build the agent console into console/dist"
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(CONSOLE_DIST)
+
+# The agent console (console/): Vue 3 + Element Plus + TypeScript, built by Vite into
+# console/dist, which the gateway serves at /agent (never committed). `npm ci` runs only when
+# the lockfile changed, the build only when a source changed.
+
+$(CONSOLE_MODULES): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CONSOLE_DIST): $(CONSOLE_SOURCES) $(CONSOLE_MODULES)
+	cd console && npm run --silent build
+
+console: $(CONSOLE_DIST)
+
+# Vitest for the console's logic (a few seconds).
+test-console: $(CONSOLE_MODULES)
+	cd console && npm run --silent test
 
 $(VENV)/.installed: pyproject.toml
 	@PY310=$$(scripts/find-python310) || exit 1; \
@@ -85,7 +108,7 @@ test-bot: setup $(RASA_MODEL)
 	$(RASA) data validate $(BOT_FILES)
 	$(RASA) test core --model $(RASA_MODEL) --stories bot/tests --fail-on-prediction-errors --out reports/rasa
 
-test: setup train test-bot browser-deps
+test: setup train test-bot browser-deps test-console
 	$(RASA_PY) -m pytest tests/rasa_extensions
 	$(PY) -m pytest
 
@@ -113,10 +136,11 @@ bench-intents: $(RASA_VENV)/.installed
 	$(RASA) test nlu --nlu nlu_data/intents --config bot/config.yml --cross-validation --folds 5 --out reports/intents
 	@$(RASA_PY) -c "import json; r = json.load(open('reports/intents/intent_report.json'))['macro avg']; print(f\"intent macro-F1 (5-fold CV): {r['f1-score']:.3f}\")"
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed $(CONSOLE_MODULES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	cd console && npm run --silent typecheck
 
 clean:
-	rm -rf $(VENV) $(RASA_VENV) models var reports
+	rm -rf $(VENV) $(RASA_VENV) models var reports console/node_modules console/dist

@@ -51,6 +51,7 @@ INTERRUPTIONS: Final = frozenset(
         "thanks",
         "out_of_scope",
         "nlu_fallback",
+        "send_photo",
         "EXTERNAL_handed_back",
     }
 )

@@ -12,6 +12,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import handoff.chat_models  # noqa: F401 - registers the gateway tables on Base.metadata
+from handoff import supervision_models  # noqa: F401 - deadlines, alerts, incidents, follow-ups
 from handoff.models import Base
 
 
