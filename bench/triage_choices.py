@@ -66,11 +66,11 @@ def main() -> int:
     for candidate in candidates:
         started = time.perf_counter()
 
-        def pipeline() -> Pipeline:
+        def pipeline(chosen: Any = candidate) -> Pipeline:
             return Pipeline(
                 [
-                    ("features", build_features(candidate.features)),
-                    ("model", candidate.make_classifier()),
+                    ("features", build_features(chosen.features)),
+                    ("model", chosen.make_classifier()),
                 ]
             )
 

@@ -153,9 +153,7 @@ def test_chat_turns_are_not_complaints(model: TriageModel, text: str) -> None:
         ("after_sales", "退款申请了五天了 钱咋还没到账"),
     ],
 )
-def test_real_style_complaints_are_complaints(
-    model: TriageModel, category: str, text: str
-) -> None:
+def test_real_style_complaints_are_complaints(model: TriageModel, category: str, text: str) -> None:
     prediction = model.predict(text)
     assert prediction.is_complaint
     assert prediction.category == category
