@@ -20,7 +20,7 @@ from triage_model.fastpath import compile_bundle
 from triage_model.normalize import PLACEHOLDERS, normalize, strip_control_characters
 from triage_model.prediction import Reason, TriagePrediction
 from triage_model.segment import tokenizer
-from triage_model.urgency_rules import RuleHit, find_hits
+from triage_model.urgency_rules import RuleHit, find_hits, says_settled
 
 #: Batches up to this size go through the compiled path; larger ones are faster vectorised.
 COMPILED_BATCH_LIMIT = 16
@@ -150,6 +150,10 @@ class TriageModel:
         best = int(np.argmax(category_proba))
         model_urgency = float(urgency_proba[self._urgent_index])
         hits = find_hits(normalized)
+        if not hits and says_settled(normalized):
+            # "上次孩子拉肚子的事已经解决了": the rules already skip settled clauses; the model,
+            # which only sees words, must not make an old, solved problem urgent on its own.
+            model_urgency = min(model_urgency, 0.5 * self._bundle.urgency_threshold)
         score = max([model_urgency, *(self._rule_score(hit) for hit in hits)])
         urgent = score >= self._bundle.urgency_threshold
         complaint_score = float(complaint_proba[self._complaint_index])

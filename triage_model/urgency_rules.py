@@ -169,6 +169,11 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
 )
 
 
+def says_settled(normalized_text: str) -> bool:
+    """Whether the message says a problem is already solved (之前…已经解决了, 处理好了)."""
+    return bool(_SOLVED.search(normalized_text))
+
+
 def _negated(clause: str, start: int) -> bool:
     before = clause[max(0, start - _NEGATION_WINDOW) : start]
     negations = list(_NEGATION.finditer(before))
