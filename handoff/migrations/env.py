@@ -11,7 +11,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import handoff.chat_models  # noqa: F401 - registers the gateway tables on Base.metadata
+import handoff.chat_models
+import handoff.limit_models  # noqa: F401 - the rate-limit counters
 from handoff import supervision_models  # noqa: F401 - deadlines, alerts, incidents, follow-ups
 from handoff.models import Base
 
