@@ -66,7 +66,7 @@
   zoom.append(zoomed, el("div", "dxr-zoom-hint", "轻触任意处关闭"));
   root.append(css, launcher, panel, zoom);
   document.body.appendChild(host);
-  log.appendChild(el("div", "dxr-msg dxr-bot dxr-greeting",
+  log.appendChild(el("div", "dxr-msg dxr-greeting",
     "您好，我是店小二智能客服～商品有问题、想投诉或查进度，直接告诉我就好；需要真人客服，请说“转人工”。"));
 
   function anonToken() { return localStorage.getItem(KEY + ":anon") || ""; }
