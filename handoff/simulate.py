@@ -79,7 +79,13 @@ def _orders(count: int, surge: int, product: str, seed: int) -> list[tuple[str, 
 
 
 async def _shopper(
-    http: aiohttp.ClientSession, base: str, secret: bytes, shopper: str, order_id: str, text: str
+    http: aiohttp.ClientSession,
+    base: str,
+    secret: bytes,
+    shopper: str,
+    order_id: str,
+    text: str,
+    turn_seconds: float = TURN_SECONDS,
 ) -> tuple[str | None, str]:
     query = f"shopper={shopper}&sig={sign(secret, shopper)}"
     ws_url = base.replace("http", "ws", 1) + f"/ws?{query}"
@@ -95,7 +101,7 @@ async def _shopper(
 
     async with http.ws_connect(ws_url) as ws:
         await say(ws, f"{text}，订单号 {order_id}")
-        deadline = asyncio.get_running_loop().time() + TURN_SECONDS
+        deadline = asyncio.get_running_loop().time() + turn_seconds
         seen: set[int] = set()
         while True:
             remaining = deadline - asyncio.get_running_loop().time()
@@ -146,8 +152,12 @@ async def _run(args: argparse.Namespace) -> int:
             )
             began = time.perf_counter()
             try:
-                number, note = await _shopper(http, args.url, secret, shopper, order_id, text)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                number, note = await _shopper(
+                    http, args.url, secret, shopper, order_id, text, args.turn_seconds
+                )
+            except asyncio.TimeoutError:
+                number, note = None, f"no case number within {args.turn_seconds:g} s"
+            except aiohttp.ClientError as error:
                 number, note = None, f"connection failed: {error}"
             outcome = Outcome(shopper, product, number, time.perf_counter() - began, note)
             outcomes.append(outcome)
@@ -202,6 +212,9 @@ def add_parser(topics: Any) -> None:
     parser.add_argument("--gap", type=float, default=3.0, help="seconds between shoppers")
     parser.add_argument("--wait", type=float, default=120.0, help="seconds to wait for the alert")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--turn-seconds", type=float, default=TURN_SECONDS, help="patience per shopper"
+    )
 
 
 def main(args: argparse.Namespace) -> int:

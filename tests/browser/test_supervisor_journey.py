@@ -29,7 +29,8 @@ MESSAGE = "我们已经注意到部分豆浆机漏水的问题，正在加急处
 def test_surge_incident_informed_shopper_summary_and_reports(stack: Stack, browser: Any) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "handoff", "simulate", "--url", stack.gateway_url]
-    command += ["--shoppers", "5", "--surge", "4", "--gap", "1", "--wait", "120"]
+    command += ["--shoppers", "4", "--surge", "3", "--gap", "2", "--wait", "120"]
+    command += ["--turn-seconds", "300"]
     secrets = {"DATABASE_URL": stack.servers.database_url, "HANDOFF_SECRET": "browser-test-secret"}
     simulated = subprocess.run(
         command,
