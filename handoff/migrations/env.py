@@ -11,7 +11,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import handoff.chat_models  # noqa: F401 - registers the gateway tables on Base.metadata
+import handoff.chat_models
+import handoff.review.models
+import handoff.training.models  # noqa: F401 - the model registry's tables
 from handoff.models import Base
 
 

@@ -28,6 +28,13 @@ TABLES = {
     "agent_sessions",
     "chat_messages",
     "chat_attachments",
+    "review_items",
+    "review_actions",
+    "review_cursors",
+    "model_versions",
+    "model_live",
+    "model_promotions",
+    "training_jobs",
 }
 
 
