@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
-
 from triage_model.labels import CATEGORIES
 
 if TYPE_CHECKING:
@@ -35,6 +33,8 @@ def _predictions(model: TriageModel, texts: Sequence[str]) -> list[tuple[str, st
 
 
 def _scores(expected: list[tuple[str, str]], predicted: list[tuple[str, str]]) -> dict[str, Any]:
+    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
     true_c = [c for c, _ in expected]
     pred_c = [c for c, _ in predicted]
     precision, recall, f1, support = precision_recall_fscore_support(
