@@ -15,13 +15,18 @@ UV         := $(VENV)/bin/uv
 RASA_PY    := $(RASA_VENV)/bin/python
 TRIAGE_DIR := models/triage
 TRIAGE_STAMP := $(TRIAGE_DIR)/latest/metadata.json
-TRIAGE_INPUTS := $(wildcard nlu_data/triage/train/*.jsonl) $(wildcard triage_model/*.py) triage_model/userdict/shop_words.txt
+TRIAGE_INPUTS := $(wildcard nlu_data/triage/train/*.jsonl) $(wildcard nlu_data/intents/*.yml) $(wildcard triage_model/*.py) triage_model/userdict/shop_words.txt
 RASA       := $(RASA_VENV)/bin/rasa
 RASA_MODEL := models/rasa/shop.tar.gz
 BOT_FILES  := --config bot/config.yml --domain bot/domain.yml --data bot/data nlu_data/intents
+# The agent console (console/), see "make console" below.
+CONSOLE_MODULES := console/node_modules/.package-lock.json
+CONSOLE_DIST := console/dist/index.html
+CONSOLE_SOURCES := console/index.html console/vite.config.ts console/tsconfig.json \
+  $(wildcard console/src/*.* console/src/*/*.*)
 RASA_INPUTS := bot/config.yml bot/domain.yml $(wildcard bot/data/*.yml) $(wildcard nlu_data/intents/*.yml) triage_model/userdict/shop_words.txt $(wildcard rasa_extensions/*.py)
 
-.PHONY: help setup run test train evaluate bench bench-intents bench-pipelines lint clean test-bot browser-deps
+.PHONY: help setup run test train evaluate bench bench-intents bench-pipelines lint clean test-bot browser-deps console test-console
 
 help:
 	@echo "make setup     build both environments (idempotent)"
@@ -29,13 +34,31 @@ help:
 	@echo "make test      run the whole test suite (the browser tests need make browser-deps)"
 	@echo "make browser-deps  install Debian's chromium for the browser tests (root or sudo)"
 	@echo "make train     train the triage model and the assistant if their data changed"
-	@echo "make evaluate  evaluate the triage model on the held-out file"
+	@echo "make evaluate  evaluate the triage model on the held-out file and the realistic slice"
 	@echo "make bench     print the benchmark tables"
 	@echo "make bench-intents  intent macro-F1 by 5-fold cross-validation (~2 min)"
 	@echo "make bench-pipelines  the chosen pipeline vs Rasa's default (DIET + TED), ~1.5 h"
-	@echo "make lint      ruff + mypy"
+	@echo "make lint      ruff + mypy + the console's type check (vue-tsc)"
+	@echo "make console   install (npm ci) and build the agent console into console/dist"
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(CONSOLE_DIST)
+
+# The agent console (console/): Vue 3 + Element Plus + TypeScript, built by Vite into
+# console/dist, which the gateway serves at /agent (never committed). `npm ci` runs only when
+# the lockfile changed, the build only when a source changed.
+
+$(CONSOLE_MODULES): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CONSOLE_DIST): $(CONSOLE_SOURCES) $(CONSOLE_MODULES)
+	cd console && npm run --silent build
+
+console: $(CONSOLE_DIST)
+
+# Vitest for the console's logic (a few seconds).
+test-console: $(CONSOLE_MODULES)
+	cd console && npm run --silent test
 
 $(VENV)/.installed: pyproject.toml
 	@PY310=$$(scripts/find-python310) || exit 1; \
@@ -85,12 +108,13 @@ test-bot: setup $(RASA_MODEL)
 	$(RASA) data validate $(BOT_FILES)
 	$(RASA) test core --model $(RASA_MODEL) --stories bot/tests --fail-on-prediction-errors --out reports/rasa
 
-test: setup train test-bot browser-deps
+test: setup train test-bot browser-deps test-console
 	$(RASA_PY) -m pytest tests/rasa_extensions
 	$(PY) -m pytest
 
 bench: setup train
 	$(PY) bench/triage_bench.py
+	$(RASA_PY) bench/realistic_routing_bench.py
 	$(RASA_PY) bench/diet_bench.py
 	$(PY) bench/rasa_bench.py
 	$(PY) bench/claim_race.py
@@ -112,10 +136,11 @@ bench-intents: $(RASA_VENV)/.installed
 	$(RASA) test nlu --nlu nlu_data/intents --config bot/config.yml --cross-validation --folds 5 --out reports/intents
 	@$(RASA_PY) -c "import json; r = json.load(open('reports/intents/intent_report.json'))['macro avg']; print(f\"intent macro-F1 (5-fold CV): {r['f1-score']:.3f}\")"
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed $(CONSOLE_MODULES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	cd console && npm run --silent typecheck
 
 clean:
-	rm -rf $(VENV) $(RASA_VENV) models var reports
+	rm -rf $(VENV) $(RASA_VENV) models var reports console/node_modules console/dist

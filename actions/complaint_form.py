@@ -29,6 +29,7 @@ from actions.conversation import (
     text_before_suggestion,
 )
 from actions.form_validation import InterpretingFormValidation
+from actions.order_numbers import OrderNumberSearch, search_order_number
 from triage_model.normalize import mask_personal_data
 
 log = logging.getLogger(__name__)
@@ -50,19 +51,15 @@ INTERRUPTIONS: Final = frozenset(
         "thanks",
         "out_of_scope",
         "nlu_fallback",
+        "send_photo",
         "EXTERNAL_handed_back",
     }
 )
 
-# 10–20 digits with optional single spaces or dashes between them (``\d`` also matches
-# full-width digits); a shorter run of 5+ digits is a malformed order number. The shopper's
-# text is searched as written, not NFKC-normalised, so the description keeps its punctuation.
-_ORDER_NUMBER: Final = re.compile(r"\d(?:[ 　\-－—–]?\d){9,19}")
-_DIGIT_RUN: Final = re.compile(r"\d(?:[ 　\-－—–]?\d){4,}")
 _ORDER_LABEL: Final = re.compile(r"(订单编号|订单号码|订单号|订单|单号)\s*(是|为)?\s*[:：]?\s*$")
 _FILLER: Final = re.compile(
     r"(你好|您好|在吗|在不在|有人吗|亲|客服|我要|我想|我|要|想|投诉|举报|反映|一下|订单编号|订单号|"
-    r"订单|单号|编号|号码|这个|是|为|的|了|啊|呀|吧|呢|[\s\W_])+"
+    r"订单|单号|编号|号码|这个|是|为|的|了|啊|呀|吧|呢|[\s\W_\d])+"
 )
 #: Words left after removing filler needed before a message counts as a description.
 MIN_DESCRIPTION_CHARS: Final = 3
@@ -74,15 +71,12 @@ ORDER_FORMAT_ERROR: Final = (
 
 
 def find_order_number(text: str) -> str | None:
-    """The first 10–20 digit order number written in ``text`` (as written), or None."""
-    match = _ORDER_NUMBER.search(text)
-    return match.group(0) if match else None
+    """The order number in ``text`` as written (never a phone number), or None.
 
-
-def find_digit_run(text: str) -> str | None:
-    """The first run of 5+ digits: what a shopper meant as an order number, maybe malformed."""
-    match = _DIGIT_RUN.search(text)
-    return match.group(0) if match else None
+    None too when two candidates remain and nothing says which is the order number; the form
+    then asks (:func:`actions.order_numbers.search_order_number` says which ones).
+    """
+    return search_order_number(text).written
 
 
 def description_from_message(text: str) -> str:
@@ -98,6 +92,28 @@ def description_from_message(text: str) -> str:
 def is_description(text: str) -> bool:
     """Whether ``text`` says what went wrong, not only "我要投诉" or an order number."""
     return len(_FILLER.sub("", text)) >= MIN_DESCRIPTION_CHARS
+
+
+PHONE_NOT_ORDER: Final = (
+    "这个号码看起来是手机号码，不是订单号。订单号是 10–20 位数字，可以在“我的订单”里复制。"
+)
+
+
+def _search_entities(tracker: Tracker) -> OrderNumberSearch:
+    """The order-number entities of a message without text (a button payload), phones excluded."""
+    found = [search_order_number(value) for value in entity_values(tracker, "order_number")]
+    numbers = list(dict.fromkeys(s.order_number for s in found if s.order_number))
+    if len(numbers) == 1:
+        return OrderNumberSearch(numbers[0], numbers[0])
+    return OrderNumberSearch(ambiguous=tuple(numbers))
+
+
+def ask_which_order_number(dispatcher: CollectingDispatcher, search: OrderNumberSearch) -> None:
+    """Two or more numbers could be the order number: show them as buttons and ask."""
+    dispatcher.utter_message(
+        text="您的消息里有几个号码，请问哪一个是订单号？",
+        buttons=[{"title": number, "payload": number} for number in search.ambiguous],
+    )
 
 
 class ValidateComplaintForm(InterpretingFormValidation):
@@ -155,13 +171,25 @@ class ValidateComplaintForm(InterpretingFormValidation):
             return {}
         updates: dict[str, Any] = {}
 
-        # The order number: a recognised entity, or (when asked for it) any run of digits.
-        numbers = entity_values(tracker, "order_number")
-        candidate = numbers[0] if numbers else find_order_number(text)
+        # The order number: read from the text (Rasa's regex entity cannot tell a phone number
+        # from an order number); the entity only for a button payload, which has no text.
+        search = search_order_number(text) if text else OrderNumberSearch()
+        if search == OrderNumberSearch():
+            search = _search_entities(tracker)
+        candidate = search.order_number
         if candidate is None and requested == "order_number":
-            candidate = find_digit_run(text)
+            candidate = search.malformed
+        asked_which = False
+        if search.ambiguous:
+            ask_which_order_number(dispatcher, search)
+            asked_which = True
+        elif candidate is None and search.phones and requested == "order_number":
+            dispatcher.utter_message(text=PHONE_NOT_ORDER)
+            asked_which = True
         if candidate is not None:
             updates.update(order_number=candidate, no_order=False)
+        elif asked_which and requested == "order_number":
+            updates["order_number"] = None
         elif intent == "no_order_number" or (intent == "deny" and requested == "order_number"):
             updates.update(order_number=None, no_order=True)
         elif requested == "complaint_confirmed" and intent == "give_order_number":
@@ -190,7 +218,7 @@ class ValidateComplaintForm(InterpretingFormValidation):
             else:
                 dispatcher.utter_message(text="请点击下方的按钮确认提交，或者选择要修改的内容。")
                 updates["complaint_confirmed"] = None
-        elif not updates and requested is not None:
+        elif not updates and requested is not None and not asked_which:
             # Neither an answer nor another topic we know: say what we need, keep the form.
             dispatcher.utter_message(text="抱歉，我没能从这句话里找到需要的信息。")
             updates[requested] = None

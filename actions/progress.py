@@ -14,8 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import resources
-from actions.complaint_form import find_order_number
 from actions.conversation import entity_values, latest_text, shopper_id_of
+from actions.order_numbers import search_order_number
 
 #: Without a case or order number, how many of the newest cases are listed.
 MAX_LISTED: Final = 3
@@ -46,8 +46,8 @@ class ActionCheckProgress(Action):
         if wanted_case is None:
             match = _CASE_NUMBER.search(unicodedata.normalize("NFKC", text))
             wanted_case = normalize_case_number(match.group(0)) if match else None
-        order_numbers = entity_values(tracker, "order_number")
-        wanted_order = order_numbers[0] if order_numbers else find_order_number(text)
+        # From the text, never Rasa's order-number entity: that regex also matches phones.
+        wanted_order = search_order_number(text).order_number
 
         with transaction(resources.session_factory()) as session:
             cases = cases_for_shopper(

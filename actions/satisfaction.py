@@ -51,6 +51,19 @@ _NO_COMMENT: Final = {
     "算了",
 }
 
+#: A reply that only thanks or acknowledges ("谢谢", "好的，谢谢～", "ok") is not a comment on
+#: the service: after the comment question it means "nothing to add".
+_ONLY_THANKS: Final = re.compile(
+    r"(?:好的?|嗯+|哦+|ok|okay|谢谢(?:你们|您们|你|您|啦|了)?|谢啦|谢了|多谢|感谢(?:你|您)?|thanks?|thankyou|没事了?)+"
+)
+_NOT_WORDS: Final = re.compile(r"[\s\W_]+")
+
+
+def only_thanks(text: str) -> bool:
+    """Whether ``text`` is nothing but thanks or an acknowledgement, in any punctuation."""
+    bare = _NOT_WORDS.sub("", unicodedata.normalize("NFKC", text).lower())
+    return bare == "" or _ONLY_THANKS.fullmatch(bare) is not None
+
 
 def parse_rating(text: str, entities: list[str]) -> int | None:
     """A 1–5 score from the ``rating`` entity, a digit, "四分" or words such as 非常满意."""
@@ -93,7 +106,7 @@ class ValidateSatisfactionForm(InterpretingFormValidation):
             return {"rating": None}
         if requested == "rating_comment":
             comment = text.strip(" 。.!！~～")
-            if intent == "deny" or comment in _NO_COMMENT:
+            if intent == "deny" or comment in _NO_COMMENT or only_thanks(comment):
                 return {"rating_comment": ""}
             return {"rating_comment": comment[:MAX_COMMENT_CHARS]}
         return {}

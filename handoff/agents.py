@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from handoff.chat_models import Agent, AgentSession
 from handoff.clock import as_utc, utc_now
+from handoff.roles import ROLES, set_roles
 
 SCRYPT_N: Final = 2**14
 SCRYPT_R: Final = 8
@@ -64,22 +66,43 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest.hex(), digest_hex)
 
 
-def add_agent(session: Session, name: str, password: str, display_name: str = "") -> Agent:
-    """Create an agent, or set a new password (and display name) for an existing one."""
+def add_agent(
+    session: Session,
+    name: str,
+    password: str | None,
+    display_name: str = "",
+    roles: Iterable[str] | None = None,
+) -> Agent:
+    """Create an agent, or update an existing one's password, display name or roles.
+
+    A new agent needs a password and gets the ``agent`` role unless ``roles`` says otherwise;
+    for an existing one, ``None`` keeps the password and ``roles=None`` keeps the roles.
+    """
     name = name.strip().lower()
     if not _NAME.fullmatch(name):
         raise AgentError("agent names are 1–64 of a-z, 0-9, '.', '_', '-'")
-    if len(password) < 8:
+    if password is not None and len(password) < 8:
         raise AgentError("a password needs at least 8 characters")
     agent = session.scalars(select(Agent).where(Agent.name == name)).one_or_none()
     if agent is None:
+        if password is None:
+            raise AgentError("a new agent needs a password")
         agent = Agent(name=name, display_name=display_name or name, created_at=utc_now())
         session.add(agent)
+        roles = ["agent"] if roles is None else roles
     elif display_name:
         agent.display_name = display_name
-    agent.password_hash = hash_password(password)
+    if password is not None:
+        agent.password_hash = hash_password(password)
     session.flush()
+    if roles is not None:
+        set_roles(session, agent.id, roles)
     return agent
+
+
+def agent_exists(session: Session, name: str) -> bool:
+    """Whether an agent has this login name."""
+    return find_agent(session, name) is not None
 
 
 def ensure_demo_agent(session: Session) -> Agent | None:
@@ -87,7 +110,7 @@ def ensure_demo_agent(session: Session) -> Agent | None:
     if session.scalar(select(Agent.id).limit(1)) is not None:
         return None
     name, display, password = DEMO_AGENT
-    return add_agent(session, name, password, display)
+    return add_agent(session, name, password, display, roles=ROLES)
 
 
 def authenticate(session: Session, name: str, password: str) -> Agent | None:

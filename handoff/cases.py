@@ -246,7 +246,8 @@ def record_rating(
     """Rate the conversation's most recently resolved case; None if it has none.
 
     Rating again replaces the score (the event keeps the previous one), because shoppers do
-    change their mind right after an agent follows up.
+    change their mind right after an agent follows up; the same score again (without a new
+    comment) changes nothing and is not logged a second time.
     """
     score = _valid_rating(rating)
     at = as_utc(now) if now is not None else utc_now()
@@ -263,6 +264,8 @@ def record_rating(
     if case is None:
         return None
     cleaned = (comment or "").strip()[:MAX_COMMENT_CHARS] or None
+    if case.rating == score and (cleaned is None or cleaned == case.rating_comment):
+        return case  # the same rating again (a resent or re-clicked answer): nothing new
     detail: dict[str, object] = {"rating": score, "comment": cleaned}
     if case.rating is not None:
         detail["previous_rating"] = case.rating

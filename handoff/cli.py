@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from handoff import migrate
+from handoff import migrate, supervision_cli
 from handoff.cases import find_case
 from handoff.clock import CHINA_TZ
 from handoff.db import database_url, make_session_factory, prepare_database
@@ -74,12 +74,24 @@ def _parser() -> argparse.ArgumentParser:
     agents_add.add_argument("name", help="login name: a-z, 0-9, '.', '_', '-'")
     agents_add.add_argument("--display-name", default="", help="name shown to shoppers")
     agents_add.add_argument(
-        "--password", help="the password (asked for when omitted; avoid it in shell history)"
+        "--password",
+        help="the password (asked for a new agent when omitted; avoid it in shell history);"
+        " an existing agent keeps theirs when omitted",
     )
+    agents_add.add_argument(
+        "--role",
+        action="append",
+        choices=("agent", "trainer", "supervisor", "admin"),
+        help="a role to hold (repeat for several); replaces the agent's roles. "
+        "New agents default to agent",
+    )
+    agents_list = agents.add_parser("list", help="all agents with their roles")
+    agents_list.add_argument("--json", action="store_true", help="one JSON object per line")
 
     topics.add_parser(
         "serve", help="run the gateway: widget, storefront demo, agent console (HANDOFF_PORT)"
     )
+    supervision_cli.add_parsers(topics)
     review_cli.add_commands(topics)
     models_cli.add_commands(topics)
     return parser
@@ -223,17 +235,39 @@ def _db_revision(engine: Engine, message: str) -> int:
 def _agents_add(engine: Engine, args: argparse.Namespace) -> int:
     import getpass
 
-    from handoff.agents import AgentError, add_agent
+    from handoff.agents import AgentError, add_agent, agent_exists
     from handoff.db import transaction
+    from handoff.roles import roles_of
 
-    password = args.password or getpass.getpass(f"password for {args.name}: ")
+    factory = make_session_factory(engine)
+    password = args.password
+    if password is None:
+        with factory() as session:
+            if not agent_exists(session, args.name):
+                password = getpass.getpass(f"password for {args.name}: ")
     try:
-        with transaction(make_session_factory(engine)) as session:
-            agent = add_agent(session, args.name, password, args.display_name)
-            print(f"agent {agent.name} ({agent.display_name}) saved")
-    except AgentError as error:
+        with transaction(factory) as session:
+            agent = add_agent(session, args.name, password, args.display_name, roles=args.role)
+            roles = ", ".join(roles_of(session, agent.id))
+            print(f"agent {agent.name} ({agent.display_name}) saved; roles: {roles}")
+    except (AgentError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _agents_list(engine: Engine, args: argparse.Namespace) -> int:
+    from handoff.agents import all_agents
+    from handoff.roles import roles_of
+
+    with make_session_factory(engine)() as session:
+        rows = [(a, roles_of(session, a.id)) for a in all_agents(session)]
+    if args.json:
+        for agent, roles in rows:
+            _emit_json({"name": agent.name, "display_name": agent.display_name, "roles": roles})
+        return 0
+    table = [[a.name, a.display_name, ", ".join(r)] for a, r in rows]
+    print(render_table(["agent", "display name", "roles"], table))
     return 0
 
 
@@ -250,7 +284,11 @@ def _dispatch(engine: Engine, args: argparse.Namespace) -> int:
         engine.dispose()
         return _serve()
     if args.topic == "agents":
+        if args.command == "list":
+            return _agents_list(engine, args)
         return _agents_add(engine, args)
+    if args.topic in supervision_cli.TOPICS:
+        return supervision_cli.dispatch(engine, args)
     if args.topic == "review":
         return review_cli.run(engine, args)
     if args.topic == "models":

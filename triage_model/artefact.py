@@ -39,6 +39,8 @@ class Bundle:
     trigger_model: Any  # which of the six triggers, for the reasons
     urgency_threshold: float
     rule_precision: dict[str, float]
+    complaint_model: Any = None  # binary: classes ["chat", "complaint"]
+    complaint_threshold: float = 0.5
 
 
 def environment_versions() -> dict[str, str]:
@@ -119,4 +121,9 @@ def read_bundle(folder: Path) -> tuple[Bundle, dict[str, Any]]:
         raise ArtefactError(f"Cannot read {folder / MODEL_FILE}: {exc}. Retrain it.") from exc
     if not isinstance(bundle, Bundle):
         raise ArtefactError(f"{folder / MODEL_FILE} is not a triage model bundle. Retrain it.")
+    if getattr(bundle, "complaint_model", None) is None:
+        raise ArtefactError(
+            f"{folder} predates the complaint detector (is_complaint). Retrain it with "
+            "`make train` (or `python -m triage_model train`)."
+        )
     return bundle, meta

@@ -5,15 +5,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from triage_model.artefact import DEFAULT_ROOT, default_model_dir
-from triage_model.dataset import DEFAULT_HELDOUT_DIR, DEFAULT_TRAIN_DIR, DatasetError
+from triage_model.chat_turns import DEFAULT_INTENTS_DIR
+from triage_model.dataset import (
+    DEFAULT_HELDOUT_DIR,
+    DEFAULT_REALISTIC_DIR,
+    DEFAULT_TRAIN_DIR,
+    DatasetError,
+)
 from triage_model.errors import ArtefactError, InvalidText
 from triage_model.labels import CATEGORY_NAMES_ZH, TRIGGER_NAMES_ZH
 from triage_model.prediction import TriagePrediction
+from triage_model.streaming import DEFAULT_MAX_BATCH, batches
 
 DEMO_MESSAGES = (
     "我买的电饭煲用了两次就不加热了，订单号 2024112212345678",
@@ -36,10 +43,31 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data", type=Path, default=DEFAULT_TRAIN_DIR, help="training folder")
     train.add_argument("--out", type=Path, default=DEFAULT_ROOT, help="artefact root folder")
     train.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    train.add_argument(
+        "--intents",
+        type=Path,
+        default=DEFAULT_INTENTS_DIR,
+        help="Rasa intent files whose chat turns teach complaint-or-not ('none' to skip)",
+    )
+    train.add_argument(
+        "--held-out",
+        type=Path,
+        action="append",
+        default=None,
+        help="folders never trained on: their texts are left out "
+        f"(default {DEFAULT_HELDOUT_DIR} and {DEFAULT_REALISTIC_DIR})",
+    )
 
     evaluate = commands.add_parser("evaluate", help="score a model on the held-out file")
     evaluate.add_argument("--model", type=Path, default=None, help="artefact folder")
-    evaluate.add_argument("--data", type=Path, default=DEFAULT_HELDOUT_DIR)
+    evaluate.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        default=None,
+        help=f"held-out folder or file, repeatable (default {DEFAULT_HELDOUT_DIR} and "
+        f"{DEFAULT_REALISTIC_DIR}, each reported on its own)",
+    )
     evaluate.add_argument("--reports", type=Path, default=Path("reports/triage"))
     evaluate.add_argument("--quiet", action="store_true", help="omit the misclassified list")
 
@@ -49,8 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--batch-size",
         type=int,
-        default=1,
-        help="lines per batch; raise it for files (default 1 answers each line at once)",
+        default=DEFAULT_MAX_BATCH,
+        help="at most this many lines per batch (default %(default)s). Lines are batched only "
+        "when they are already waiting (a file, a fast pipe); a line typed or sent alone is "
+        "answered at once. 1 answers every line on its own.",
     )
 
     demo = commands.add_parser("demo", help="triage a few example messages")
@@ -81,23 +111,10 @@ def _parse(line: str) -> tuple[dict[str, Any], object] | InvalidText:
     return record, record["text"]
 
 
-def _batches(stream: TextIO, size: int) -> Iterator[list[tuple[int, str]]]:
-    batch: list[tuple[int, str]] = []
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        batch.append((number, line))
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def predict_stream(model: Any, stream: TextIO, out: TextIO, batch_size: int) -> int:
     """The JSON-lines contract: one output line per non-blank input line, never a traceback."""
     written = 0
-    for batch in _batches(stream, max(1, batch_size)):
+    for batch in batches(stream, max(1, batch_size)):
         parsed = [(number, _parse(line)) for number, line in batch]
         texts = [item[1] for _, item in parsed if not isinstance(item, InvalidText)]
         results = iter(model.triage_batch(texts))
@@ -132,26 +149,43 @@ def describe(prediction: TriagePrediction) -> str:
     return "\n".join(lines)
 
 
-def _run(args: argparse.Namespace) -> int:
-    if args.command == "train":
-        from triage_model.training import train
+def _evaluate(args: argparse.Namespace) -> int:
+    from triage_model.dataset import load_examples
+    from triage_model.evaluation import evaluate
 
-        train(data_dir=args.data, out_root=args.out, folds=args.folds)
-        return 0
-    if args.command == "evaluate":
-        from triage_model.dataset import load_examples
-        from triage_model.evaluation import evaluate
-
-        evaluation = evaluate(_load(args.model), load_examples([args.data]), args.reports)
+    model = _load(args.model)
+    sources = args.data or [
+        path for path in (DEFAULT_HELDOUT_DIR, DEFAULT_REALISTIC_DIR) if path.exists()
+    ]
+    for number, source in enumerate(sources):
+        evaluation = evaluate(model, load_examples([source]), args.reports, source.stem)
         text = evaluation.text
         if args.quiet:
             text = (
                 text.split("\nmisclassified:")[0]
                 + f"\nmisclassified: {evaluation.report['misclassified']}"
             )
-        print(text)
+        print(("\n" + "=" * 72 + "\n\n" if number else "") + text)
         print(f"\nreport, confusion.png and misclassified.jsonl in {evaluation.folder}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "train":
+        from triage_model.training import train
+
+        intents = None if str(args.intents) == "none" else args.intents
+        held_out = tuple(args.held_out or (DEFAULT_HELDOUT_DIR, DEFAULT_REALISTIC_DIR))
+        train(
+            data_dir=args.data,
+            out_root=args.out,
+            folds=args.folds,
+            intents_dir=intents,
+            held_out=held_out,
+        )
         return 0
+    if args.command == "evaluate":
+        return _evaluate(args)
     if args.command == "predict":
         model = _load(args.model)
         if args.text is not None:

@@ -1,9 +1,15 @@
 """Labelled complaints: reading, checking and fingerprinting the JSON-lines files.
 
-Each line of ``nlu_data/triage/{train,heldout}/*.jsonl`` is
+Each line of ``nlu_data/triage/{train,heldout,realistic}/*.jsonl`` is
 ``{"text": ..., "category": ..., "urgency": ..., "triggers": [...]}`` as the labels guide
-defines them. Loading checks every line, so a trainer's typo fails the build with the file and
-line number instead of silently training on a wrong label.
+defines them. An ordinary chat turn (a greeting, a progress question, 转人工) is
+``{"text": ..., "is_complaint": false, "urgency": "normal", "triggers": []}``: it needs no
+category, because the category model learns only from what has one, and urgency still
+screens it. A question before buying ("M码还有货吗") is a chat turn with a category: the
+labels guide files it under ``other`` when a shopper does lodge it, but as a chat turn it is
+no complaint, so it carries both ``"category": "other"`` and ``"is_complaint": false``.
+Loading checks every line, so a trainer's typo fails the build with the file and line number
+instead of silently training on a wrong label.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from triage_model.labels import CATEGORIES, TRIGGERS, URGENCIES
+from triage_model.labels import CATEGORIES, TRIGGER_ALIASES, TRIGGERS, URGENCIES
 
 DEFAULT_TRAIN_DIR = Path("nlu_data/triage/train")
 DEFAULT_HELDOUT_DIR = Path("nlu_data/triage/heldout")
+#: Real-style messages by a writer who never saw the training data: never trained on.
+DEFAULT_REALISTIC_DIR = Path("nlu_data/triage/realistic")
 
 
 @dataclass(frozen=True)
@@ -25,9 +33,10 @@ class Example:
     """One labelled shopper message."""
 
     text: str
-    category: str
+    category: str | None  # None only for a chat turn
     urgency: str
     triggers: tuple[str, ...]
+    is_complaint: bool = True
 
     @property
     def trigger_class(self) -> str:
@@ -48,18 +57,27 @@ def _parse_line(line: str, where: str) -> Example:
         raise DatasetError(f"{where}: expected a JSON object")
     text, category = record.get("text"), record.get("category")
     urgency, triggers = record.get("urgency"), record.get("triggers", [])
+    complaint = record.get("is_complaint", True)
     if not isinstance(text, str) or not text.strip():
         raise DatasetError(f"{where}: 'text' must be a non-empty string")
-    if category not in CATEGORIES:
+    if not isinstance(complaint, bool):
+        raise DatasetError(f"{where}: 'is_complaint' must be true or false")
+    if not (category in CATEGORIES or (category is None and not complaint)):
         raise DatasetError(f"{where}: category {category!r} is not one of {CATEGORIES}")
     if urgency not in URGENCIES:
         raise DatasetError(f"{where}: urgency {urgency!r} is not one of {URGENCIES}")
+    if isinstance(triggers, list):
+        triggers = list(dict.fromkeys(TRIGGER_ALIASES.get(t, t) for t in triggers))
     if not isinstance(triggers, list) or any(t not in TRIGGERS for t in triggers):
         raise DatasetError(f"{where}: triggers must be a list drawn from {TRIGGERS}")
     if (urgency == "urgent") != bool(triggers):
         raise DatasetError(f"{where}: urgent messages need triggers, normal ones none")
     return Example(
-        text=text, category=str(category), urgency=str(urgency), triggers=tuple(triggers)
+        text=text,
+        category=None if category is None else str(category),
+        urgency=str(urgency),
+        triggers=tuple(triggers),
+        is_complaint=complaint,
     )
 
 

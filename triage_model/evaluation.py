@@ -1,5 +1,9 @@
-"""Evaluation on the held-out file: per-class scores, urgent recall/precision, confusion matrix
-(text and PNG) and the misclassified examples, written to ``reports/triage/<version>/``.
+"""Evaluation on a held-out folder: per-class scores on its complaints, complaint-or-not on
+all of it, urgent recall/precision, confusion matrix (text and PNG) and the misclassified
+examples, written to ``reports/triage/<version>/<name>/``.
+
+Category scores count complaints only (a chat turn has no category); every message counts for
+urgency and for complaint-or-not.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from typing import Any
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from triage_model.dataset import Example
+from triage_model.errors import InvalidText
 from triage_model.labels import CATEGORIES
+from triage_model.prediction import TriagePrediction
 from triage_model.predictor import TriageModel
 
 DEFAULT_REPORT_ROOT = Path("reports/triage")
@@ -58,24 +64,52 @@ def _confusion_png(matrix: list[list[int]], path: Path, title: str) -> None:
     plt.close(figure)
 
 
-def evaluate(model: TriageModel, examples: list[Example], report_root: Path) -> Evaluation:
-    """Score ``model`` on ``examples`` and write the report files."""
-    predictions = model.predict_many([example.text for example in examples])
-    true_category = [example.category for example in examples]
-    predicted_category = [p.category for p in predictions]
+def _refused_as_chat(result: TriagePrediction | InvalidText) -> TriagePrediction:
+    """A text the model refuses (👍 alone) is what the gateway treats as no complaint, normal."""
+    if isinstance(result, TriagePrediction):
+        return result
+    return TriagePrediction(
+        category="other",
+        category_confidence=0.0,
+        category_probabilities={},
+        urgency="normal",
+        urgency_score=0.0,
+        is_complaint=False,
+        complaint_score=0.0,
+    )
+
+
+def evaluate(
+    model: TriageModel, examples: list[Example], report_root: Path, name: str = ""
+) -> Evaluation:
+    """Score ``model`` on ``examples`` and write the report files (under ``name`` if given)."""
+    all_predictions = [
+        _refused_as_chat(result) for result in model.triage_batch([e.text for e in examples])
+    ]
+    pairs = [(e, p) for e, p in zip(examples, all_predictions) if e.is_complaint and e.category]
+    true_category = [str(e.category) for e, _ in pairs]
+    predicted_category = [p.category for _, p in pairs]
     precision, recall, f1, support = precision_recall_fscore_support(
         true_category, predicted_category, labels=list(CATEGORIES), zero_division=0
     )
     matrix = confusion_matrix(true_category, predicted_category, labels=list(CATEGORIES)).tolist()
     urgent_true = [e.urgency == "urgent" for e in examples]
-    urgent_pred = [p.is_urgent for p in predictions]
+    urgent_pred = [p.is_urgent for p in all_predictions]
     hits = sum(t and p for t, p in zip(urgent_true, urgent_pred))
     urgent_recall = hits / max(1, sum(urgent_true))
     urgent_precision = hits / max(1, sum(urgent_pred))
+    false_alarms = sum(p and not t for t, p in zip(urgent_true, urgent_pred))
+    normal_total = len(examples) - sum(urgent_true)
+    complaint_flags = [(e.is_complaint, p.is_complaint) for e, p in zip(examples, all_predictions)]
+    complaints = [pred for true, pred in complaint_flags if true]
+    chats = [pred for true, pred in complaint_flags if not true]
     misclassified = [
         {
             "text": e.text,
             "category": e.category,
+            "is_complaint": e.is_complaint,
+            "predicted_is_complaint": p.is_complaint,
+            "complaint_score": round(p.complaint_score, 3),
             "predicted_category": p.category,
             "category_confidence": round(p.category_confidence, 3),
             "urgency": e.urgency,
@@ -84,12 +118,16 @@ def evaluate(model: TriageModel, examples: list[Example], report_root: Path) -> 
             "triggers": list(e.triggers),
             "reasons": [r.as_dict() for r in p.reasons],
         }
-        for e, p in zip(examples, predictions)
-        if e.category != p.category or e.urgency != p.urgency
+        for e, p in zip(examples, all_predictions)
+        if (e.is_complaint and e.category != p.category)
+        or e.urgency != p.urgency
+        or e.is_complaint != p.is_complaint
     ]
     report: dict[str, Any] = {
         "model_version": model.version,
+        "name": name,
         "examples": len(examples),
+        "complaints": len(pairs),
         "category": {
             name: {
                 "precision": round(float(pr), 4),
@@ -102,14 +140,22 @@ def evaluate(model: TriageModel, examples: list[Example], report_root: Path) -> 
         "category_macro_f1": round(
             float(f1_score(true_category, predicted_category, average="macro")), 4
         ),
+        "complaints_recognised": round(sum(complaints) / max(1, len(complaints)), 4),
+        "chat_turns": len(chats),
+        "chat_turns_recognised": round(sum(not flag for flag in chats) / len(chats), 4)
+        if chats
+        else None,
         "urgent_recall": round(urgent_recall, 4),
         "urgent_precision": round(urgent_precision, 4),
         "urgent_support": sum(urgent_true),
+        "normal_flagged_urgent": round(false_alarms / max(1, normal_total), 4),
         "urgency_threshold": model.urgency_threshold,
         "confusion_matrix": {"labels": list(CATEGORIES), "matrix": matrix},
         "misclassified": len(misclassified),
     }
     folder = report_root / (model.version or "unversioned")
+    if name:
+        folder = folder / name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     with (folder / "misclassified.jsonl").open("w", encoding="utf-8") as handle:
@@ -120,7 +166,11 @@ def evaluate(model: TriageModel, examples: list[Example], report_root: Path) -> 
 
 
 def _render(report: dict[str, Any], misclassified: list[dict[str, Any]]) -> str:
-    lines = [f"model {report['model_version']} on {report['examples']} held-out messages", ""]
+    lines = [
+        f"model {report['model_version']} on {report['name'] or 'held-out'}: "
+        f"{report['examples']} messages, {report['complaints']} complaints",
+        "",
+    ]
     lines.append(f"{'category':<14}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
     for name in CATEGORIES:
         row = report["category"][name]
@@ -131,16 +181,26 @@ def _render(report: dict[str, Any], misclassified: list[dict[str, Any]]) -> str:
     lines += [
         f"{'macro-F1':<14}{report['category_macro_f1']:>30.3f}",
         "",
+        f"complaints recognised as complaints {report['complaints_recognised']:.3f}"
+        + (
+            f", chat turns recognised as chat {report['chat_turns_recognised']:.3f} "
+            f"({report['chat_turns']} chat turns)"
+            if report["chat_turns"]
+            else ""
+        ),
         f"urgent recall {report['urgent_recall']:.3f}, precision {report['urgent_precision']:.3f} "
-        f"({report['urgent_support']} urgent, threshold {report['urgency_threshold']:.3f})",
+        f"({report['urgent_support']} urgent, threshold {report['urgency_threshold']:.3f}); "
+        f"normal messages flagged urgent {report['normal_flagged_urgent']:.3f}",
         "",
         _confusion_text(report["confusion_matrix"]["matrix"]),
         "",
         f"misclassified: {len(misclassified)}",
     ]
     for row in misclassified:
+        truth = row["category"] if row["is_complaint"] else "chat"
+        predicted = row["predicted_category"] + ("" if row["predicted_is_complaint"] else "(chat)")
         lines.append(
-            f"  [{row['category']}/{row['urgency']} → {row['predicted_category']}/"
+            f"  [{truth}/{row['urgency']} → {predicted}/"
             f"{row['predicted_urgency']} {row['urgency_score']:.2f}] {row['text']}"
         )
     return "\n".join(lines)

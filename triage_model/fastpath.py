@@ -98,6 +98,8 @@ def _probability_model(model: Any) -> _Calibrated | _Softmax | None:
         linear = _linear(inner.estimator)
         if linear is None or list(inner.estimator.classes_) != list(model.classes_):
             return None
+        if not all(hasattr(c, "a_") and hasattr(c, "b_") for c in inner.calibrators):
+            return None  # isotonic calibration: not a sigmoid, stay on sklearn's path
         slopes = np.array([c.a_ for c in inner.calibrators])
         offsets = np.array([c.b_ for c in inner.calibrators])
         return _Calibrated(linear, slopes, offsets)
@@ -109,14 +111,17 @@ def _probability_model(model: Any) -> _Calibrated | _Softmax | None:
 
 @dataclass(frozen=True)
 class CompiledBundle:
-    """Category, urgency and trigger probabilities for one normalised text, without sklearn."""
+    """Category, urgency, trigger and complaint probabilities for one normalised text."""
 
     vectorizers: tuple[_Vectorizer, ...]
     category: _Calibrated | _Softmax
     urgency: _Calibrated | _Softmax
     trigger: _Calibrated | _Softmax
+    complaint: _Calibrated | _Softmax
 
-    def probabilities(self, normalized: str) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def probabilities(
+        self, normalized: str
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         indices: list[int] = []
         values: list[float] = []
         for vectorizer in self.vectorizers:
@@ -125,11 +130,16 @@ class CompiledBundle:
             self.category.proba(indices, values),
             self.urgency.proba(indices, values),
             self.trigger.proba(indices, values),
+            self.complaint.proba(indices, values),
         )
 
 
 def compile_bundle(
-    features: Any, category_model: Any, urgency_model: Any, trigger_model: Any
+    features: Any,
+    category_model: Any,
+    urgency_model: Any,
+    trigger_model: Any,
+    complaint_model: Any,
 ) -> CompiledBundle | None:
     """Compile fitted parts into a :class:`CompiledBundle`, or ``None`` if unsupported."""
     if not isinstance(features, FeatureUnion):
@@ -151,6 +161,7 @@ def compile_bundle(
     category = _probability_model(category_model)
     urgency = _probability_model(urgency_model)
     trigger = _probability_model(trigger_model)
-    if category is None or urgency is None or trigger is None:
+    complaint = _probability_model(complaint_model)
+    if category is None or urgency is None or trigger is None or complaint is None:
         return None
-    return CompiledBundle(tuple(vectorizers), category, urgency, trigger)
+    return CompiledBundle(tuple(vectorizers), category, urgency, trigger, complaint)

@@ -15,6 +15,22 @@ TRIGGERS: Final = (
     "severe_distress",
 )
 
+#: Short names some writers use for the triggers (the labels guide names them in words only);
+#: the loader reads them as the canonical names above.
+TRIGGER_ALIASES: Final = {
+    "safety": "safety_health",
+    "health": "safety_health",
+    "outside_threat": "external_threat",
+    "external": "external_threat",
+    "threat": "external_threat",
+    "fraud": "fraud_security",
+    "security": "fraud_security",
+    "repeated": "repeated_failure",
+    "loss": "large_loss",
+    "time_critical": "large_loss",
+    "distress": "severe_distress",
+}
+
 #: The "no trigger" class of the urgency model.
 NO_TRIGGER: Final = "none"
 

@@ -18,7 +18,10 @@ PHONE_TOKEN = "PHONENO"
 TRACKING_TOKEN = "TRACKNO"
 CASE_TOKEN = "CASENO"
 URL_TOKEN = "URLLINK"
-PLACEHOLDERS = frozenset({ORDER_TOKEN, PHONE_TOKEN, TRACKING_TOKEN, CASE_TOKEN, URL_TOKEN})
+CODE_TOKEN = "CODENO"
+PLACEHOLDERS = frozenset(
+    {ORDER_TOKEN, PHONE_TOKEN, TRACKING_TOKEN, CASE_TOKEN, URL_TOKEN, CODE_TOKEN}
+)
 
 #: Numbers that are words in this domain (the consumer hotline, the police) and stay as they are.
 MEANINGFUL_NUMBERS = frozenset({"12315", "315", "110", "120", "12345"})
@@ -34,6 +37,9 @@ _PHONE = re.compile(
 _CASE = re.compile(r"(?<![a-z0-9])ts ?\d{6} ?[-_]? ?[0-9a-z]{4}(?![a-z0-9])")
 # Courier tracking numbers: a few letters then many digits (SF1234567890123, JT0001234567890).
 _TRACKING = re.compile(r"(?<![A-Za-z])[A-Za-z]{1,4}\d{8,}(?!\d)")
+# Short codes: a few letters then 3–7 digits (售后单号TK88392, 型号X200). Without this their
+# digits would become NUM5 and read as a large amount of money to the rules.
+_CODE = re.compile(r"(?<![a-z0-9])[a-z]{1,4}\d{3,7}(?![\d.])")
 # Order numbers: 10 to 20 digits, possibly grouped with spaces or dashes.
 _ORDER = re.compile(r"(?<!\d)\d(?:[ -]?\d){9,19}(?!\d)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -71,7 +77,8 @@ def normalize(text: str) -> str:
     """Return the canonical form of ``text`` that rules and features read.
 
     Steps: NFKC (full-width → half-width), control characters removed, Traditional →
-    Simplified, links, phone, case, tracking and order numbers → placeholders, other long
+    Simplified, links, phone, case, tracking and order numbers and short letter-digit codes →
+    placeholders, other long
     numbers → a magnitude token, whitespace collapsed. English is lower-cased first so that
     the placeholders, added after, stay upper-case.
     """
@@ -83,6 +90,7 @@ def normalize(text: str) -> str:
     text = _CASE.sub(f" {CASE_TOKEN} ", text)
     text = _TRACKING.sub(f" {TRACKING_TOKEN} ", text)
     text = _ORDER.sub(f" {ORDER_TOKEN} ", text)
+    text = _CODE.sub(f" {CODE_TOKEN} ", text)
     text = _NUMBER.sub(_number_token, text)
     return _SPACES.sub(" ", text).strip()
 

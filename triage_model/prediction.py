@@ -20,7 +20,14 @@ class Reason:
 
 @dataclass(frozen=True)
 class TriagePrediction:
-    """Category and urgency of one message, with confidences and the urgency reasons."""
+    """Category and urgency of one message, with confidences and the urgency reasons.
+
+    ``is_complaint`` says whether the message is a complaint at all (a greeting, a progress
+    question or 转人工 is not). ``category`` is always one of the four labels, so that every
+    consumer of the ``predict`` contract keeps working: for a complaint it is the category;
+    for a chat turn it is only what the category model would say if it were one (the model
+    learnt from complaints alone), and nobody should file or count it.
+    """
 
     category: str
     category_confidence: float
@@ -31,6 +38,8 @@ class TriagePrediction:
     warnings: tuple[str, ...] = ()
     model_version: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    is_complaint: bool = True
+    complaint_score: float = 1.0
 
     @property
     def is_urgent(self) -> bool:
@@ -46,6 +55,8 @@ class TriagePrediction:
             },
             "urgency": self.urgency,
             "urgency_score": round(self.urgency_score, 4),
+            "is_complaint": self.is_complaint,
+            "complaint_score": round(self.complaint_score, 4),
             "reasons": [reason.as_dict() for reason in self.reasons],
             "model_version": self.model_version,
         }

@@ -67,8 +67,13 @@ class TriageModel:
         self.categories: list[str] = [str(c) for c in bundle.category_model.classes_]
         self.trigger_classes: list[str] = [str(c) for c in bundle.trigger_model.classes_]
         self._urgent_index = [str(c) for c in bundle.urgency_model.classes_].index("urgent")
+        self._complaint_index = [str(c) for c in bundle.complaint_model.classes_].index("complaint")
         self._compiled = compile_bundle(
-            bundle.features, bundle.category_model, bundle.urgency_model, bundle.trigger_model
+            bundle.features,
+            bundle.category_model,
+            bundle.urgency_model,
+            bundle.trigger_model,
+            bundle.complaint_model,
         )
         tokenizer()  # build jieba's dictionary now, not on the first shopper's message
 
@@ -81,6 +86,10 @@ class TriageModel:
     @property
     def urgency_threshold(self) -> float:
         return self._bundle.urgency_threshold
+
+    @property
+    def complaint_threshold(self) -> float:
+        return self._bundle.complaint_threshold
 
     def predict(self, text: str) -> TriagePrediction:
         """Triage one message; raises :class:`InvalidText` for input that cannot be classified."""
@@ -117,6 +126,7 @@ class TriageModel:
             category_proba = self._bundle.category_model.predict_proba(matrix)
             urgency_proba = self._bundle.urgency_model.predict_proba(matrix)
             trigger_proba = self._bundle.trigger_model.predict_proba(matrix)
+            complaint_proba = self._bundle.complaint_model.predict_proba(matrix)
             for row, (index, normalized, warnings) in enumerate(valid):
                 results[index] = self._combine(
                     normalized,
@@ -124,6 +134,7 @@ class TriageModel:
                     category_proba[row],
                     urgency_proba[row],
                     trigger_proba[row],
+                    complaint_proba[row],
                 )
         return [r for r in results if r is not None]
 
@@ -134,12 +145,16 @@ class TriageModel:
         category_proba: FloatArray,
         urgency_proba: FloatArray,
         trigger_proba: FloatArray,
+        complaint_proba: FloatArray,
     ) -> TriagePrediction:
         best = int(np.argmax(category_proba))
         model_urgency = float(urgency_proba[self._urgent_index])
         hits = find_hits(normalized)
         score = max([model_urgency, *(self._rule_score(hit) for hit in hits)])
         urgent = score >= self._bundle.urgency_threshold
+        complaint_score = float(complaint_proba[self._complaint_index])
+        # An urgent message is something the shop must act on, whatever the detector says.
+        is_complaint = urgent or complaint_score >= self._bundle.complaint_threshold
         reasons: list[Reason] = []
         if urgent:
             reasons = [Reason(hit.trigger, "rule", hit.evidence) for hit in hits]
@@ -159,6 +174,8 @@ class TriageModel:
             reasons=tuple(reasons),
             warnings=warnings,
             model_version=self.version,
+            is_complaint=is_complaint,
+            complaint_score=min(1.0, max(0.0, complaint_score)),
         )
 
     def _rule_score(self, hit: RuleHit) -> float:

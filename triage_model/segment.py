@@ -51,16 +51,28 @@ def words(normalized_text: str) -> list[str]:
     return [t for t in tokenizer().lcut(normalized_text, HMM=True) if _is_word(t)]
 
 
+def _kept_chars(normalized_text: str) -> list[str]:
+    for token in PLACEHOLDERS:
+        normalized_text = normalized_text.replace(token, " ")
+    return _KEEP_CHAR.findall(normalized_text)
+
+
 def char_ngrams(normalized_text: str) -> list[str]:
     """Character 1–3-grams over the Chinese, Latin and digit characters of a normalised text.
 
     Punctuation, emoji and placeholders are dropped first, so they cannot move the label, and
     character n-grams catch typos and words jieba splits oddly.
     """
-    for token in PLACEHOLDERS:
-        normalized_text = normalized_text.replace(token, " ")
-    chars = _KEEP_CHAR.findall(normalized_text)
+    chars = _kept_chars(normalized_text)
     grams = list(chars)
     grams.extend(a + b for a, b in zip(chars, chars[1:]))
     grams.extend(a + b + c for a, b, c in zip(chars, chars[1:], chars[2:]))
+    return grams
+
+
+def char_ngrams_1_4(normalized_text: str) -> list[str]:
+    """Character 1–4-grams (see :func:`char_ngrams`); compared by ``bench/triage_choices.py``."""
+    chars = _kept_chars(normalized_text)
+    grams = char_ngrams(normalized_text)
+    grams.extend("".join(chars[i : i + 4]) for i in range(len(chars) - 3))
     return grams

@@ -16,8 +16,8 @@ from typing import Final
 _CLAUSE_SPLIT: Final = re.compile(r"[,.!?;:，。！？；：、\n~…]+")
 _NEGATION_WINDOW: Final = 6
 _NEGATION: Final = re.compile(
-    r"(没有|没|不会|不想|不打算|没打算|不至于|不用|不需要|无需|别|不必|不要|并未|未曾|未|并没|无|不是"
-    r"|原本|本来|本想|原来想|差一点就要)"
+    r"(没有|没|不会|不想|不打算|没打算|不至于|不用|不需要|无需|别|不必|不要|并未|未曾|未|并没|无|(?<!是)不是"
+    r"|原本|本来|本想|原来想|差一点就要|怕(?!是)|担心|万一|以免|防止)"
 )
 # Words after a negation that turn it into a condition or a complaint, not a denial:
 # 没人管我就报警 (no one helps → I call the police) still threatens.
@@ -56,7 +56,11 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         "injury",
         r"受伤|伤到|弄伤|烫伤|烧伤|灼伤|划伤|割伤|划破|扎伤|刮伤|流血|出血|骨折",
     ),
-    _p("safety_health", "fire", r"起火|着火|火灾|冒烟|冒火|烧焦|爆炸|自燃|炸开|爆燃"),
+    _p(
+        "safety_health",
+        "fire",
+        r"起火|(?<!打不)(?<!点不)着火|火灾|冒烟|冒火|烧焦|爆炸|自燃|炸开|爆燃",
+    ),
     _p("safety_health", "shock", r"触电|漏电|电到|电了一下|被电"),
     _p("safety_health", "poison", r"中毒|有毒|呕吐|上吐下泻|拉肚子|腹泻|肚子疼|食物中毒|甲醛超标"),
     _p("safety_health", "allergy", r"过敏|红肿|起疹|疹子|皮疹|起红点|烂脸|脸肿"),
@@ -71,7 +75,7 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         r"市场监管|市场监督|工商|邮政局|邮政管理局|监管部门|有关部门",
     ),
     _p("external_threat", "legal", r"律师|起诉|法院|打官司|诉讼|法律途径|维权到底"),
-    _p("external_threat", "police", r"报警|报案|警察|公安|派出所|(打|报|拨)110"),
+    _p("external_threat", "police", r"报警(?!器)|报案|警察|公安|派出所|(打|报|拨)110"),
     _p("external_threat", "media", r"媒体|记者|曝光|电视台|上新闻|黑猫投诉|挂到网上|发到网上"),
     _p(
         "external_threat",
@@ -89,7 +93,11 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "fraud_security",
         "unauthorised",
-        r"不是我(本人)?.{0,2}(买|下|付|支付|操作|充|开通)|没有?(经过)?(我的?)?授权|未授权"
+        # 不是我下单的型号 is a wrong item, not an order someone else placed.
+        r"不是我(本人)?.{0,2}(买|下|付|支付|操作|充|开通)"
+        r"(?!.{0,3}的(型号|款|颜色|尺码|规格|东西|商品|货|那))"
+        r"|没有?(经过)?(我的?)?授权|未授权"
+        r"|没有?(买|下单|下过单|消费|购买)(过|东西|任何东西)?.{0,12}(扣了|扣款|扣我|扣钱|被扣)"
         r"|莫名(其妙)?.{0,3}(扣|被扣|扣款|扣了|多了)|陌生.{0,6}(扣款|订单|支付|登录)",
     ),
     _p("fraud_security", "scam", r"骗子|诈骗|被骗|骗了|冒充|假冒.{0,4}客服|假客服|钓鱼|骗钱"),
@@ -105,7 +113,7 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         r"第[二两三四五六七八九十2-9]次.{0,3}(找|联系|打|催|问|投诉|反映|申请|提|来|说|跟|咨询)"
         r"|第[三四五六七八九十3-9]次了|[三四五六七八九十几多好无数3-9]+次了"
         r"|(找|联系|打|催|问|投诉|反映|申请|提交|沟通|咨询)了?(客服|你们)?(好|无数|很多|[三四五六七八九十几多3-9])+次"
-        r"|屡次|三番五次|反反复复|一再",
+        r"|屡次|三番五次|反反复复|(?<![周期拜十])一再",
     ),
     _p(
         "repeated_failure",
@@ -123,11 +131,18 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "large_loss",
         "expensive_lost",
-        r"(手机|电脑|笔记本|iphone|ipad|相机|金|钻|首饰|手表|名表|项链|戒指|包包|奢侈品)"
+        # 金 is gold, not 购物金 / 现金 / 返现金 / 押金 / 定金 (store credit and deposits).
+        r"(手机|电脑|笔记本|iphone|ipad|相机|(?<!购物)(?<!现)(?<!返)(?<!积分)(?<!押)(?<!定)金"
+        r"|钻|首饰|手表|名表|项链|戒指|包包|奢侈品)"
         r".{0,10}(丢|丢了|丢失|弄丢|没了|找不到|不见了|被冒领|摔碎|碎了|报废)",
     ),
     # Prices of four digits are everyday goods; only five digits or 万 is a large loss by itself.
-    _p("large_loss", "big_amount", r"(NUM[5-9]|[几上一两三四五六七八九十]万)\s?(多)?(元|块|rmb)?"),
+    # Not a capacity or a count: 两万毫安, 20000mah, 两万多分 (points).
+    _p(
+        "large_loss",
+        "big_amount",
+        r"(NUM[5-9]|[几上一两三四五六七八九十]万)\s?(多)?(?!\s?(毫安|mah|分|积分|步|字|粉))(元|块|rmb)?",
+    ),
     _p(
         "large_loss",
         "medicine",

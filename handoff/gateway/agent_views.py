@@ -1,7 +1,9 @@
-"""The agent console: login, the live queue, and the actions on a conversation.
+"""The agent console's chat side: login, the live queue, claiming, and the actions on a chat.
 
 Actions are small JSON POSTs (cookie session, same-origin only); the WebSocket only pushes
 the queue and the watched conversation, so every action is also testable without a browser.
+Every route but the login page is guarded by :func:`handoff.gateway.access.requires_role`;
+errors come back as ``{"error": "<Chinese>"}`` for the console to show in place.
 """
 
 from __future__ import annotations
@@ -12,20 +14,33 @@ import json
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from handoff import agents as agent_store
-from handoff.gateway.guards import SESSION_COOKIE, current_agent, require_agent, require_origin
+from handoff.canned import list_replies, reply_dict
+from handoff.console_present import agent_names, case_view, shopper_label
+from handoff.console_queue import console_queue
+from handoff.gateway.access import json_error, request_agent, requires_role
+from handoff.gateway.guards import SESSION_COOKIE, require_origin
 from handoff.gateway.hub import QUEUE_TOPIC, Subscription
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
-from handoff.gateway.pages import console_page, login_page
-from handoff.gateway.service import PRESENCE_INTERVAL, AgentRef, GatewayError
+from handoff.gateway.pages import login_page
+from handoff.gateway.service import PRESENCE_INTERVAL, AgentRef, Gateway, GatewayError
+from handoff.messages import messages_after
+from handoff.models import Case
+from handoff.queue import active_entry, waiting_entries
+from handoff.serialize import event_dict
+from handoff.vocabulary_zh import ROLE_NAMES_ZH, name_zh, vocabulary_zh
 
-
-async def console(request: web.Request) -> web.StreamResponse:
-    agent = await current_agent(request)
-    if agent is None:
-        raise web.HTTPFound("/agent/login")
-    return web.Response(text=console_page(agent), content_type="text/html")
+#: The console's pages and the roles that see them (the console's router mirrors this).
+PAGES: dict[str, tuple[str, ...]] = {
+    "workbench": ("agent",),
+    "cases": ("agent", "supervisor"),
+    "canned": ("agent", "supervisor", "admin"),
+    "training": ("trainer", "admin"),
+    "reports": ("supervisor", "admin"),
+}
 
 
 async def login_form(request: web.Request) -> web.Response:
@@ -45,7 +60,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     token = await gateway.db(work)
     if token is None:
         return web.Response(
-            text=login_page("用户名或密码错误。"), content_type="text/html", status=401
+            text=login_page("用户名或密码错误。", name=name), content_type="text/html", status=401
         )
     response = web.HTTPFound("/agent")
     response.set_cookie(
@@ -74,50 +89,159 @@ def _error(error: GatewayError) -> web.Response:
     return web.json_response({"error": error.message_zh}, status=error.status)
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object, or a 400 in Chinese."""
     try:
         body = await request.json()
     except ValueError:
-        raise web.HTTPBadRequest(text="JSON body expected") from None
+        raise json_error("请求格式不正确。", 400) from None
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="JSON object expected")
+        raise json_error("请求格式不正确。", 400)
     return body
 
 
-async def queue(request: web.Request) -> web.Response:
-    await require_agent(request)
-    return web.json_response(await request.app[GATEWAY].queue_snapshot())
-
-
-async def claim(request: web.Request) -> web.Response:
-    require_origin(request)
-    agent = await require_agent(request)
-    body = await _body(request)
+def _int(value: Any) -> int:
     try:
-        conversation_id = await request.app[GATEWAY].claim(agent, int(body.get("entry_id", 0)))
+        return int(value)
+    except (TypeError, ValueError):
+        raise json_error("请求格式不正确。", 400) from None
+
+
+@requires_role("agent", "trainer", "supervisor", "admin")
+async def me(request: web.Request) -> web.Response:
+    """Who is logged in, with their roles and the pages those roles see."""
+    agent = request_agent(request)
+    pages = [page for page, roles in PAGES.items() if agent.roles & set(roles)]
+    return web.json_response(
+        {
+            "name": agent.name,
+            "display_name": agent.display_name,
+            "roles": sorted(agent.roles),
+            "roles_zh": [ROLE_NAMES_ZH[r] for r in ROLE_NAMES_ZH if r in agent.roles],
+            "pages": pages,
+        }
+    )
+
+
+@requires_role("agent", "trainer", "supervisor", "admin")
+async def vocabulary(request: web.Request) -> web.Response:
+    """The Chinese name of every code (one table for the server and the console)."""
+    return web.json_response(vocabulary_zh())
+
+
+async def queue_snapshot(gateway: Gateway) -> dict[str, Any]:
+    return await gateway.db(console_queue)
+
+
+@requires_role("agent", "supervisor")
+async def queue(request: web.Request) -> web.Response:
+    return web.json_response(await queue_snapshot(request.app[GATEWAY]))
+
+
+@requires_role("agent")
+async def claim(request: web.Request) -> web.Response:
+    agent = request_agent(request)
+    body = await json_body(request)
+    try:
+        conversation_id = await request.app[GATEWAY].claim(agent, _int(body.get("entry_id", 0)))
     except GatewayError as error:
         return _error(error)
     return web.json_response({"conversation_id": conversation_id})
 
 
+@requires_role("agent")
+async def claim_next(request: web.Request) -> web.Response:
+    """Claim the first waiting chat in working order; a lost race tries the next one."""
+    agent = request_agent(request)
+    gateway = request.app[GATEWAY]
+    ids = await gateway.db(lambda s: [e.id for e in waiting_entries(s)])
+    for entry_id in ids:
+        try:
+            conversation_id = await gateway.claim(agent, entry_id)
+        except GatewayError as error:
+            if error.status in (404, 409):
+                continue
+            return _error(error)
+        return web.json_response({"conversation_id": conversation_id})
+    return web.json_response({"error": "现在没有排队的会话。"}, status=404)
+
+
+def conversation_view(
+    gateway: Gateway, session: Session, agent: AgentRef, conversation_id: str
+) -> dict[str, Any]:
+    """Everything the workbench shows about a chat: transcript, queue entry, case."""
+    entry = active_entry(session, conversation_id)
+    messages = messages_after(session, conversation_id)
+    shopper_id = entry.shopper_id if entry else (messages[0].shopper_id if messages else "")
+    names = agent_names(session)
+    all_cases = list(
+        session.scalars(
+            select(Case).where(Case.conversation_id == conversation_id).order_by(Case.id.desc())
+        )
+    )
+    current = entry.case if entry and entry.case else (all_cases[0] if all_cases else None)
+    claimed_by = (entry.claimed_by or "").removeprefix("agent:") if entry else ""
+    return {
+        "conversation_id": conversation_id,
+        "shopper_id": shopper_id,
+        "shopper_zh": shopper_label(shopper_id),
+        "entry": None
+        if entry is None
+        else {
+            "entry_id": entry.id,
+            "status": entry.status,
+            "priority": entry.priority,
+            "priority_zh": name_zh("priority", entry.priority),
+            "claimed_by": claimed_by or None,
+            "claimed_by_zh": names.get(claimed_by, claimed_by) if claimed_by else None,
+            "mine": entry.claimed_by == agent.actor,
+            "created_at": entry.created_at.isoformat(),
+        },
+        "case": None
+        if current is None
+        else {
+            **case_view(current, names),
+            "events": [event_dict(e) for e in current.events],
+        },
+        "other_cases": [
+            {
+                "case_number": c.case_number,
+                "status_zh": name_zh("status", c.status),
+                "category_zh": name_zh("category", c.category),
+            }
+            for c in all_cases
+            if current is None or c.id != current.id
+        ],
+        "messages": [gateway.message_dict(m) for m in messages],
+        "canned": [reply_dict(r) for r in list_replies(session)],
+    }
+
+
+@requires_role("agent", "supervisor")
 async def conversation(request: web.Request) -> web.Response:
-    agent = await require_agent(request)
-    detail = await request.app[GATEWAY].conversation(agent, request.match_info["conversation_id"])
+    agent = request_agent(request)
+    gateway = request.app[GATEWAY]
+    conversation_id = request.match_info["conversation_id"]
+    detail = await gateway.db(lambda s: conversation_view(gateway, s, agent, conversation_id))
     return web.json_response(detail)
 
 
+@requires_role("agent")
 async def act(request: web.Request) -> web.Response:
     """reply / note / correct / status / transfer / resolve on one conversation."""
-    require_origin(request)
-    agent = await require_agent(request)
+    agent = request_agent(request)
     gateway = request.app[GATEWAY]
     conversation_id = request.match_info["conversation_id"]
     action = request.match_info["action"]
-    body = await _body(request)
+    body = await json_body(request)
     try:
         if action == "reply":
             await gateway.reply(agent, conversation_id, str(body.get("text", "")))
-        elif action in {"note", "correct", "status"}:
+        elif action == "note":
+            if not str(body.get("text", "")).strip():
+                raise GatewayError("请先写下备注内容。")
+            await gateway.case_action(agent, conversation_id, {**body, "type": action})
+        elif action in {"correct", "status"}:
             await gateway.case_action(agent, conversation_id, {**body, "type": action})
         elif action == "transfer":
             await gateway.transfer(agent, conversation_id, str(body.get("to", "")))
@@ -131,10 +255,11 @@ async def act(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+@requires_role("agent", "supervisor")
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     """Pushes the queue, presence and the watched conversation's new messages."""
     require_origin(request)
-    agent = await require_agent(request)
+    agent = request_agent(request)
     gateway = request.app[GATEWAY]
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
@@ -156,7 +281,7 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
             if loop.time() >= presence_due:
                 await gateway.db(lambda s: agent_store.touch(s, agent.id))
                 presence_due = loop.time() + PRESENCE_INTERVAL.total_seconds()
-            snapshot = await gateway.queue_snapshot()
+            snapshot = await queue_snapshot(gateway)
             comparable = {k: v for k, v in snapshot.items() if k != "now"}
             if comparable != last_queue:
                 last_queue = comparable
@@ -187,9 +312,12 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
                 previous = watched["conversation_id"]
                 if previous:
                     gateway.hub.unsubscribe(previous, subscription)
-                conversation_id = str(data.get("conversation_id") or "") or None
+                conversation_id = str(data.get("conversation_id") or "")[:128] or None
                 watched["conversation_id"] = conversation_id
-                watched["after"] = int(data.get("after") or 0)
+                try:
+                    watched["after"] = max(0, int(data.get("after") or 0))
+                except (TypeError, ValueError):
+                    watched["after"] = 0
                 if conversation_id:
                     gateway.hub.subscribe(conversation_id, subscription)
                 subscription.event.set()
@@ -203,3 +331,34 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await pushing
     return ws
+
+
+def console_routes() -> list[web.AbstractRouteDef]:
+    """Every route of the console, in matching order (the page catch-all comes last)."""
+    from handoff.gateway import canned_views, case_views, console_files
+
+    api = "/agent/api"
+    return [
+        web.get("/agent/login", login_form),
+        web.post("/agent/login", login),
+        web.post("/agent/logout", logout),
+        web.get("/agent/ws", agent_socket),
+        web.get(f"{api}/me", me),
+        web.get(f"{api}/vocabulary", vocabulary),
+        web.get(f"{api}/queue", queue),
+        web.post(f"{api}/claim", claim),
+        web.post(f"{api}/claim-next", claim_next),
+        web.get(f"{api}/conversations/{{conversation_id}}", conversation),
+        web.post(f"{api}/conversations/{{conversation_id}}/case", case_views.create_case),
+        web.post(f"{api}/conversations/{{conversation_id}}/{{action}}", act),
+        web.get(f"{api}/cases", case_views.list_cases),
+        web.get(f"{api}/cases/{{case_number}}", case_views.show_case),
+        web.post(f"{api}/cases/{{case_number}}/{{action}}", case_views.case_action),
+        web.get(f"{api}/canned", canned_views.list_canned),
+        web.post(f"{api}/canned", canned_views.save_canned),
+        web.post(f"{api}/canned/{{reply_id}}", canned_views.save_canned),
+        web.delete(f"{api}/canned/{{reply_id}}", canned_views.remove_canned),
+        web.get("/agent/assets/{name}", console_files.console_asset),
+        web.get("/agent", console_files.console_page),
+        web.get(r"/agent/{page:(?!api/|assets/|ws$|login$|logout$).*}", console_files.console_page),
+    ]

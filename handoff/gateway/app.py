@@ -20,6 +20,7 @@ import aiohttp
 from aiohttp import WSCloseCode, web
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff import supervision_jobs
 from handoff.agents import ensure_demo_agent
 from handoff.db import make_session_factory, prepare_database, transaction
 from handoff.gateway import agent_views, shopper_views
@@ -108,6 +109,7 @@ def make_app(
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
     app.cleanup_ctx.append(resources)
+    supervision_jobs.install(app)  # after resources: the jobs use the gateway's database
     app.on_shutdown.append(close_sockets)
 
     async def storefront(request: web.Request) -> web.Response:
@@ -121,18 +123,10 @@ def make_app(
             web.get("/ws", shopper_views.shopper_socket),
             web.post("/api/upload", shopper_views.upload),
             web.get("/attachments/{attachment_id}", shopper_views.attachment),
-            web.get("/agent", agent_views.console),
-            web.get("/agent/login", agent_views.login_form),
-            web.post("/agent/login", agent_views.login),
-            web.post("/agent/logout", agent_views.logout),
-            web.get("/agent/ws", agent_views.agent_socket),
-            web.get("/agent/api/queue", agent_views.queue),
-            web.post("/agent/api/claim", agent_views.claim),
-            web.get("/agent/api/conversations/{conversation_id}", agent_views.conversation),
-            web.post("/agent/api/conversations/{conversation_id}/{action}", agent_views.act),
             web.static("/static", STATIC_DIR),
         ]
     )
+    app.add_routes(agent_views.console_routes())
     return app
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.orm import Session
 
 from handoff import agents as agent_store
 from handoff.gateway.keys import GATEWAY, SETTINGS
 from handoff.gateway.service import AgentRef, agent_ref
+from handoff.roles import roles_of
 
 SESSION_COOKIE = "handoff_session"
 
@@ -37,8 +39,12 @@ async def current_agent(request: web.Request) -> AgentRef | None:
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token:
         return None
-    agent = await request.app[GATEWAY].db(lambda s: agent_store.agent_for_token(s, token))
-    return agent_ref(agent) if agent is not None else None
+
+    def work(session: Session) -> AgentRef | None:
+        agent = agent_store.agent_for_token(session, token)
+        return agent_ref(agent, roles_of(session, agent.id)) if agent is not None else None
+
+    return await request.app[GATEWAY].db(work)
 
 
 async def require_agent(request: web.Request) -> AgentRef:

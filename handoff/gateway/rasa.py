@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 from urllib.parse import quote
 
 import aiohttp
 
 log = logging.getLogger(__name__)
+
+#: Rasa's ``include_events`` query value for "answer without the tracker's events".
+NO_EVENTS: Final = {"include_events": "NONE"}
 
 
 class AssistantUnavailable(RuntimeError):
@@ -63,10 +66,10 @@ class RasaHttp:
         self._base = base_url.rstrip("/")
         self._params = {"token": token} if token else {}
 
-    async def _post(self, path: str, body: Any) -> Any:
+    async def _post(self, path: str, body: Any, params: dict[str, str] | None = None) -> Any:
         try:
             async with self._client.post(
-                self._base + path, json=body, params=self._params
+                self._base + path, json=body, params={**self._params, **(params or {})}
             ) as response:
                 if response.status >= 400:
                     detail = (await response.text())[:200]
@@ -92,13 +95,18 @@ class RasaHttp:
             {"event": "slot", "name": "requested_slot", "value": None},
             {"event": "pause"},
         ]
-        await self._post(self._path(conversation_id, "tracker/events"), events)
+        await self._post(self._path(conversation_id, "tracker/events"), events, NO_EVENTS)
 
     async def hand_back(self, conversation_id: str, *, resolved: bool) -> list[BotReply]:
-        await self._post(self._path(conversation_id, "tracker/events"), {"event": "resume"})
+        # include_events=NONE: both calls would otherwise answer with the whole tracker,
+        # which in a long chat is a large document Rasa serialises for nothing.
+        await self._post(
+            self._path(conversation_id, "tracker/events"), {"event": "resume"}, NO_EVENTS
+        )
         result = await self._post(
             self._path(conversation_id, "trigger_intent"),
             {"name": "EXTERNAL_handed_back", "entities": {"resolved": resolved}},
+            NO_EVENTS,
         )
         messages = result.get("messages", []) if isinstance(result, dict) else []
         return [BotReply.from_rasa(m) for m in messages if isinstance(m, dict)]

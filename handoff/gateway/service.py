@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -22,14 +22,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handoff import agents as agent_store
 from handoff.case_work import add_note, correct_triage, mark_first_response, set_status
-from handoff.cases import TriageSummary, open_case, resolve_case
+from handoff.cases import TriageSummary, resolve_case
 from handoff.chat_models import Agent, Attachment, Message
-from handoff.clock import format_zh, utc_now
+from handoff.clock import utc_now
 from handoff.db import transaction
+from handoff.escalation import Escalation, escalate_conversation
 from handoff.gateway.hub import QUEUE_TOPIC, Hub
 from handoff.gateway.identity import ANON_PREFIX, Identity, sign
 from handoff.gateway.rasa import Assistant, AssistantUnavailable, BotReply
 from handoff.gateway.screening import Screener
+from handoff.gateway.shopper_states import shopper_state, waiting_notice
 from handoff.messages import (
     mark_routed,
     messages_after,
@@ -44,11 +46,11 @@ from handoff.queue import (
     active_entry,
     claim_entry,
     finish_entry,
-    queue_for_human,
     waiting_entries,
 )
 from handoff.review.capture import triage_reasons
 from handoff.review.triage_capture import record_screening
+from handoff.safety_advice import ADVICE_KIND, advice_to_send, safety_advice
 from handoff.serialize import case_detail, event_dict, iso, order_dict
 from handoff.sla import SLA_POLICIES
 from triage_model.normalize import mask_personal_data
@@ -61,6 +63,9 @@ BOT_SILENT_ZH: Final = (
     "抱歉，刚才这条消息没有处理成功，请您再发一次；也可以输入“转人工”联系人工客服。"
 )
 URGENT_ZH: Final = "您反映的情况比较紧急，已为您优先转接人工客服，请不要离开对话。"
+#: What the assistant is sent for a photo without words (an intent of bot/domain.yml), so
+#: that it can answer "收到图片" instead of guessing what "[图片]" means.
+PHOTO_TURN: Final = "/send_photo"
 #: Shopper messages a crash left unrouted are relayed at start-up only if this recent: an
 #: answer minutes later still helps, one a day later to a message the shopper has forgotten
 #: does not.
@@ -106,6 +111,8 @@ class AgentRef:
     id: int
     name: str
     display_name: str
+    #: What the person may do in the console (see handoff.roles); checked on every route.
+    roles: frozenset[str] = frozenset()
 
     @property
     def actor(self) -> str:
@@ -177,6 +184,10 @@ class Gateway:
         """Messages after ``after_id`` (the newest ones when 0), ready to send."""
         rows = await self.db(lambda s: messages_after(s, conversation_id, after_id))
         return [self.message_dict(m) for m in rows]
+
+    async def state(self, conversation_id: str) -> dict[str, Any]:
+        """The widget's ``state`` frame (see :mod:`handoff.gateway.shopper_states`)."""
+        return (await self.db(lambda s: shopper_state(s, conversation_id))).frame()
 
     async def mode(self, conversation_id: str) -> str:
         """``human`` while the conversation has an active queue entry, else ``bot``."""
@@ -335,7 +346,8 @@ class Gateway:
         urgent = needs_human_now(triage)
         entry = await self.db(lambda s: active_entry(s, conversation_id))
         if entry is not None:
-            if urgent and entry.priority != "urgent":
+            if urgent:
+                # Queued or served already: still made urgent, and the shopper is answered.
                 await self._escalate(identity, message, triage, pause_bot=False)
             return  # a human is in charge: the agent reads it live, the bot stays silent
         if urgent:
@@ -382,7 +394,7 @@ class Gateway:
     ) -> None:
         conversation_id = identity.conversation_id
         self.hub.changed(conversation_id, {"type": "typing", "who": "bot"})
-        text = message.text or "[图片]"
+        text = message.text or (PHOTO_TURN if message.attachment_id is not None else "")
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + patience, 0.5
         while True:
@@ -415,71 +427,56 @@ class Gateway:
     async def _escalate(
         self, identity: Identity, message: Message, triage: TriageSummary | None, *, pause_bot: bool
     ) -> None:
-        """Queue the conversation as urgent, with a case (its open one, or a new one)."""
+        """Make the conversation urgent (queue entry and case) and answer the shopper at once.
+
+        ``pause_bot`` is for a conversation the assistant had: Rasa is paused. Either way the
+        shopper reads that the chat is now urgent (unless it already was, or an agent has it),
+        first-aid advice for a safety problem, and who will answer when.
+        """
         conversation_id = identity.conversation_id
         assert triage is not None
 
-        def work(session: Session) -> None:
-            case = session.scalars(
-                select(Case)
-                .where(
-                    Case.conversation_id == conversation_id,
-                    Case.shopper_id == identity.shopper_id,
-                    Case.status != "resolved",
-                )
-                .order_by(Case.id.desc())
-                .limit(1)
-            ).one_or_none()
-            if case is None:
-                case, _ = open_case(
-                    session,
-                    conversation_id=conversation_id,
-                    shopper_id=identity.shopper_id,
-                    order_id=None,
-                    description=message.text,
-                    triage=triage,
-                    dedupe_key=f"gateway-urgent:{conversation_id}:{message.id}",
-                )
-            queue_for_human(
+        def work(session: Session) -> Escalation:
+            return escalate_conversation(
                 session,
-                case,
                 conversation_id=conversation_id,
                 shopper_id=identity.shopper_id,
-                reason="urgent_message",
-                priority="urgent",
+                message_id=message.id,
+                message_text=message.text,
+                triage=triage,
             )
 
-        await self.db(work)
+        escalation = await self.db(work)
         self.hub.changed(QUEUE_TOPIC)
-        if not pause_bot:
+        if pause_bot:
+            try:
+                await self.assistant.pause(conversation_id)
+            except AssistantUnavailable as error:  # the queue entry already keeps the bot out
+                log.warning("could not pause the assistant for %s: %s", conversation_id, error)
+        waiting = escalation.entry_status == "waiting"
+        if waiting and (escalation.newly_queued or escalation.priority_raised):
+            await self._store(identity, "system", URGENT_ZH)
+        await self._give_safety_advice(identity, message.text, triage)
+        if waiting and (escalation.newly_queued or escalation.priority_raised):
+            await self._tell_waiting(identity)
+
+    async def _give_safety_advice(
+        self, identity: Identity, text: str, triage: TriageSummary
+    ) -> None:
+        """First-aid lines for a safety or health problem, unless just given for it."""
+        advice = safety_advice(text, triage.reasons)
+        if advice is None:
             return
-        try:
-            await self.assistant.pause(conversation_id)
-        except AssistantUnavailable as error:  # the queue entry already keeps the bot out
-            log.warning("could not pause the assistant for %s: %s", conversation_id, error)
-        await self._store(identity, "system", URGENT_ZH)
-        await self._tell_waiting(identity)
+        conversation_id = identity.conversation_id
+        if not await self.db(lambda s: advice_to_send(s, conversation_id, advice)):
+            return
+        custom = {"kind": ADVICE_KIND, "topics": list(advice.topics)}
+        await self._store(identity, "bot", advice.text, payload={"custom": custom})
 
     async def _tell_waiting(self, identity: Identity) -> None:
         """Tell the shopper honestly whether anyone is online, and by when we will answer."""
         conversation_id = identity.conversation_id
-
-        def work(session: Session) -> str | None:
-            entry = active_entry(session, conversation_id)
-            if entry is None or entry.status != "waiting":
-                return None
-            if agent_store.online_agents(session):
-                return "已通知在线的人工客服，请稍候，客服接入后会看到之前的全部对话。"
-            if entry.case is not None:
-                due = entry.case.first_response_due
-            else:
-                due = utc_now() + SLA_POLICIES[entry.priority].first_response
-            return (
-                "现在没有人工客服在线。您的问题已经排队，不会丢失，"
-                f"客服会在 {format_zh(due)} 前回复您。您可以继续留言。"
-            )
-
-        notice = await self.db(work)
+        notice = await self.db(lambda s: waiting_notice(shopper_state(s, conversation_id)))
         if notice:
             await self._store(identity, "system", notice)
 
@@ -715,9 +712,11 @@ class Gateway:
         return await self.db(work)
 
 
-def agent_ref(agent: Agent) -> AgentRef:
-    """Detach an agent row."""
-    return AgentRef(id=agent.id, name=agent.name, display_name=agent.display_name)
+def agent_ref(agent: Agent, roles: Iterable[str] = ()) -> AgentRef:
+    """Detach an agent row (with the roles read in the same session)."""
+    return AgentRef(
+        id=agent.id, name=agent.name, display_name=agent.display_name, roles=frozenset(roles)
+    )
 
 
 PRESENCE_INTERVAL: Final = timedelta(seconds=20)

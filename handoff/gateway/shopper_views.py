@@ -21,6 +21,11 @@ from handoff.messages import MAX_TEXT_CHARS, store_attachment
 
 log = logging.getLogger(__name__)
 
+#: The widget protocol's version (README "The widget protocol"). Version 2 added the
+#: ``state`` frame and ``protocol`` in ``welcome``; a version-1 widget ignores both and keeps
+#: working, so the version only grows when a frame changes meaning.
+PROTOCOL_VERSION: Final = 2
+
 #: Magic bytes of the photo types we accept; the declared type is not trusted.
 IMAGE_SIGNATURES: Final = {
     b"\x89PNG\r\n\x1a\n": "image/png",
@@ -78,6 +83,15 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
             sent_up_to = max(sent_up_to, message["id"])
             await send({"type": "message", "message": message})
 
+    last_state: dict[str, Any] = {}
+
+    async def push_state() -> None:
+        nonlocal last_state
+        state = await gateway.state(conversation_id)
+        if state != last_state:
+            last_state = state
+            await send(state)
+
     async def pusher() -> None:
         poll = request.app[SETTINGS].poll_seconds
         while not ws.closed:
@@ -86,12 +100,14 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
                     await send(notice)
             await push_new()
             await send({"type": "mode", "mode": await gateway.mode(conversation_id)})
+            await push_state()
 
     pushing: asyncio.Task[None] | None = None
     try:
         await send(
             {
                 "type": "welcome",
+                "protocol": PROTOCOL_VERSION,
                 "anonymous": identity.anonymous,
                 "anon": identity.anon_token,
                 "mode": await gateway.mode(conversation_id),
@@ -101,6 +117,7 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
         if history:
             sent_up_to = max(m["id"] for m in history)
         await send({"type": "history", "messages": history})
+        await push_state()
         pushing = asyncio.create_task(pusher())
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:

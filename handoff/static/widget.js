@@ -1,5 +1,7 @@
 // 店小二 chat widget: one <script src="/static/widget.js" data-shopper data-sig> on any page.
-// Plain JavaScript, no build step. Every text from the network goes in with textContent.
+// Plain JavaScript, no build step. It lives in a shadow root, so the shop's CSS cannot reach
+// it and its CSS cannot reach the shop. Every text from the network goes in with textContent.
+// Protocol: README "The widget protocol" (version 2; frames it does not know are ignored).
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -7,16 +9,23 @@
   var shopper = script.dataset.shopper || "";
   var sig = script.dataset.sig || "";
   var KEY = "dxr:" + base;
+  var MAX_CHARS = 2000;
   // Reconnect quickly (0.5 s, 1 s, 2 s, then about every 4 s), each wait jittered by ±20%
   // so that widgets dropped together do not all come back in the same instant.
   var RETRY_FIRST = 500, RETRY_CAP = 4000;
-  var state = { unread: 0, open: false, ws: null, retry: RETRY_FIRST, timer: null, seen: {} };
+  // The typing indicator stays up this long after the last "typing" frame (the other side
+  // sends one every couple of seconds while typing), so it does not flicker.
+  var TYPING_MS = 6000;
+  var state = { unread: 0, open: false, ws: null, retry: RETRY_FIRST, timer: null, seen: {}, stated: false };
   // The shopper's messages not yet acknowledged, oldest first: {id, frame, url}. They are
   // kept in sessionStorage, so a reload while offline shows and sends them again, once.
   var outbox = [];
   // The bubbles this tab drew for its own messages, by client id, until the stored copy
   // replaces them.
   var mine = {};
+  // The highest message id the shopper has had in front of them (panel open), kept across
+  // reloads: only newer messages that arrive while the panel is closed are unread.
+  var lastRead = 0;
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -24,24 +33,41 @@
     if (text !== undefined) node.textContent = text;
     return node;
   }
+  function button(cls, text, label) {
+    var b = el("button", cls, text); b.type = "button";
+    if (label) b.setAttribute("aria-label", label);
+    return b;
+  }
+  var host = el("dxr-chat");
+  var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
   var css = el("link"); css.rel = "stylesheet"; css.href = base + "/static/widget.css";
-  document.head.appendChild(css);
-  var button = el("button", "dxr-launcher", "在线客服");
-  var badge = el("span", "dxr-badge"); badge.hidden = true; button.appendChild(badge);
+  var launcher = button("dxr-launcher", "在线客服");
+  var badge = el("span", "dxr-badge"); badge.hidden = true; launcher.appendChild(badge);
   var panel = el("div", "dxr-panel"); panel.hidden = true;
-  var head = el("div", "dxr-head", "店小二 · 在线客服");
+  panel.setAttribute("role", "dialog"); panel.setAttribute("aria-label", "在线客服");
+  var head = el("div", "dxr-head");
+  var close = button("dxr-close", "×", "关闭对话窗口");
+  head.append(el("span", "dxr-title", "店小二 · 在线客服"), close);
   var status = el("div", "dxr-status", "连接中…");
   var log = el("div", "dxr-log"); log.setAttribute("aria-live", "polite");
-  var typing = el("div", "dxr-typing", "对方正在输入…"); typing.hidden = true;
+  var typing = el("div", "dxr-typing", "");
   var form = el("form", "dxr-form");
-  var input = el("input"); input.placeholder = "请输入消息"; input.maxLength = 2000;
+  var input = el("input"); input.placeholder = "请输入消息"; input.maxLength = MAX_CHARS;
+  input.setAttribute("aria-label", "消息");
   var file = el("input"); file.type = "file"; file.accept = "image/png,image/jpeg,image/gif,image/webp";
   file.hidden = true;
-  var photo = el("button", "dxr-photo", "图片"); photo.type = "button";
+  var photo = button("dxr-photo", "图片", "发送图片");
   var send = el("button", "dxr-send", "发送"); send.type = "submit";
+  var counter = el("div", "dxr-count"); counter.hidden = true;
   form.append(input, photo, send, file);
-  panel.append(head, status, log, typing, form);
-  document.body.append(button, panel);
+  panel.append(head, status, log, typing, counter, form);
+  var zoom = el("div", "dxr-zoom"); zoom.hidden = true;
+  var zoomed = el("img"); zoomed.alt = "放大的图片";
+  zoom.append(zoomed, el("div", "dxr-zoom-hint", "轻触任意处关闭"));
+  root.append(css, launcher, panel, zoom);
+  document.body.appendChild(host);
+  log.appendChild(el("div", "dxr-msg dxr-bot dxr-greeting",
+    "您好，我是店小二智能客服～商品有问题、想投诉或查进度，直接告诉我就好；需要真人客服，请说“转人工”。"));
 
   function anonToken() { return localStorage.getItem(KEY + ":anon") || ""; }
   function query() {
@@ -52,6 +78,7 @@
   function outboxKey() {
     return KEY + ":outbox:" + (shopper ? "s:" + shopper : "a:" + (anonToken().split(".")[0] || "new"));
   }
+  function readKey() { return outboxKey().replace(":outbox:", ":read:"); }
   var savedUnder = outboxKey();
   function save() {
     try {
@@ -67,7 +94,31 @@
       return Array.isArray(items) ? items.filter(function (o) { return o && o.id && o.frame; }) : [];
     } catch (e) { return []; }
   }
-  function setBadge() { badge.textContent = String(state.unread); badge.hidden = state.unread === 0; }
+  function remember(key, value) { try { localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
+  function loadRead() { lastRead = Number(localStorage.getItem(readKey()) || "0") || 0; }
+  function markRead() {
+    var newest = 0;
+    Object.keys(state.seen).forEach(function (id) { newest = Math.max(newest, Number(id)); });
+    if (newest > lastRead) { lastRead = newest; remember(readKey(), String(newest)); }
+    state.unread = 0; setBadge();
+  }
+  function setBadge() {
+    badge.textContent = String(state.unread); badge.hidden = state.unread === 0;
+    launcher.setAttribute("aria-label", state.unread ? "在线客服，" + state.unread + " 条未读消息" : "在线客服");
+  }
+
+  // Beijing time (UTC+8, no daylight saving): "14:05" today, "11月23日 14:05" before.
+  function beijing(iso) {
+    var t = Date.parse(iso);
+    if (isNaN(t)) return "";
+    var d = new Date(t + 8 * 3600 * 1000), today = new Date(Date.now() + 8 * 3600 * 1000);
+    var hm = ("0" + d.getUTCHours()).slice(-2) + ":" + ("0" + d.getUTCMinutes()).slice(-2);
+    var sameDay = d.getUTCFullYear() === today.getUTCFullYear() && d.getUTCMonth() === today.getUTCMonth() &&
+      d.getUTCDate() === today.getUTCDate();
+    return sameDay ? hm : (d.getUTCMonth() + 1) + "月" + d.getUTCDate() + "日 " + hm;
+  }
+  function nearBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 80; }
+  function toBottom() { log.scrollTop = log.scrollHeight; }
 
   // Stored messages are shown in id order; the shopper's unconfirmed ones stay below them.
   function place(row, id) {
@@ -82,24 +133,55 @@
     }
     log.appendChild(row);
   }
+  function picture(url) {
+    var img = el("img", "dxr-img"); img.src = url; img.alt = "图片（点击放大）";
+    // Images load after the row is placed: keep the newest message in view.
+    img.addEventListener("load", function () { if (img.dataset.stick) toBottom(); });
+    img.dataset.stick = nearBottom() || !state.open ? "1" : "";
+    return img;
+  }
   function bubble(sender, text, attachment, agent) {
     var row = el("div", "dxr-msg dxr-" + sender);
     if (sender === "agent" && agent) row.appendChild(el("div", "dxr-who", "人工客服 " + agent));
     if (text) row.appendChild(el("div", "dxr-text", text));
-    if (attachment) { var img = el("img", "dxr-img"); img.src = base + attachment; img.alt = "图片"; row.appendChild(img); }
+    if (attachment) row.appendChild(picture(attachment.indexOf("blob:") === 0 ? attachment : base + attachment));
     return row;
   }
-  function render(m) {
+  // Quick replies answer the question they came with: once the shopper has said anything
+  // after it, they are spent.
+  function retireQuickReplies(beforeId) {
+    var buttons = log.querySelectorAll(".dxr-quick");
+    for (var i = 0; i < buttons.length; i++) {
+      var row = buttons[i].parentNode;
+      if (beforeId === undefined || Number(row.dataset.id) < beforeId) buttons[i].disabled = true;
+    }
+  }
+  function showTyping(who) {
+    typing.textContent = who === "agent" ? "客服正在输入…" : "小助手正在输入…";
+    typing.classList.add("dxr-on");
+    clearTimeout(state.typingTimer);
+    state.typingTimer = setTimeout(hideTyping, TYPING_MS);
+  }
+  function hideTyping() { clearTimeout(state.typingTimer); typing.classList.remove("dxr-on"); }
+
+  function render(m, replay) {
     if (state.seen[m.id]) return;
     state.seen[m.id] = true;
+    var stick = nearBottom() || m.sender === "shopper";
     var row = bubble(m.sender, m.text, m.attachment, m.agent);
     row.dataset.id = String(m.id);
+    if (m.custom && m.custom.kind === "safety_advice") row.classList.add("dxr-advice");
     (m.buttons || []).forEach(function (b) {
-      var quick = el("button", "dxr-quick", b.title); quick.type = "button";
+      var quick = button("dxr-quick", b.title);
       // The assistant gets the payload (/affirm); people read the title (确认提交).
-      quick.addEventListener("click", function () { post(b.payload, null, b.title); });
+      quick.addEventListener("click", function () {
+        quick.classList.add("dxr-chosen"); retireQuickReplies();
+        post(b.payload, null, b.title);
+      });
       row.appendChild(quick);
     });
+    var when = beijing(m.at);
+    if (when) row.appendChild(el("div", "dxr-time", when));
     var own = m.client_id ? mine[m.client_id] : null;
     if (own) {  // the stored copy of a message this tab drew: replace it, no second bubble
       delete mine[m.client_id];
@@ -107,8 +189,13 @@
     }
     if (m.client_id) forget(m.client_id);
     place(row, m.id);
-    log.scrollTop = log.scrollHeight;
-    if (m.sender !== "shopper") { typing.hidden = true; if (!state.open) { state.unread++; setBadge(); } }
+    if (m.sender === "shopper") retireQuickReplies(m.id);
+    if (stick || replay) toBottom();
+    if (m.sender !== "shopper") {
+      hideTyping();
+      if (state.open) markRead();
+      else if (m.id > lastRead) { state.unread++; setBadge(); }
+    }
   }
   // A bubble for a message the gateway has not acknowledged yet: greyed, 「发送中…」.
   function drawPending(item) {
@@ -117,7 +204,7 @@
     row.dataset.cid = item.id;
     row.appendChild(el("div", "dxr-state", "发送中…"));
     mine[item.id] = row;
-    log.appendChild(row); log.scrollTop = log.scrollHeight;
+    log.appendChild(row); toBottom();
   }
   function settle(clientId, id, failed) {
     var row = mine[clientId];
@@ -134,6 +221,11 @@
       if (id) { row.dataset.id = String(id); place(row, id); }
     }
   }
+  function notice(text, cls) {
+    var row = el("div", "dxr-msg dxr-system" + (cls ? " " + cls : ""), text);
+    log.appendChild(row); toBottom();
+    return row;
+  }
   function forget(clientId) {
     var before = outbox.length;
     outbox = outbox.filter(function (o) { return o.id !== clientId; });
@@ -149,6 +241,7 @@
     if (display && display !== text) frame.display = display;
     var item = { id: id, frame: frame, url: url || null };
     outbox.push(item); save();
+    retireQuickReplies();
     drawPending(item);
     transmit(item);
   }
@@ -158,6 +251,8 @@
     state.retry = Math.min(state.retry * 2, RETRY_CAP);
     state.timer = setTimeout(function () { state.timer = null; connect(); }, wait);
   }
+  function setStatus(text, kind) { status.textContent = text; status.className = "dxr-status dxr-" + kind; }
+  function modeText(mode) { return mode === "human" ? "人工客服服务中" : "智能客服小助手"; }
   function connect() {
     if (state.timer) { clearTimeout(state.timer); state.timer = null; }
     if (state.ws && state.ws.readyState < 2) return;  // connecting or open already
@@ -165,59 +260,117 @@
     state.ws = ws;
     ws.onopen = function () { outbox.forEach(transmit); };
     ws.onmessage = function (event) {
-      var data = JSON.parse(event.data);
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
       if (data.type === "welcome") {
         state.retry = RETRY_FIRST;
-        if (data.anon) { localStorage.setItem(KEY + ":anon", data.anon); save(); }
-        status.textContent = data.mode === "human" ? "人工客服服务中" : "智能客服小助手";
-      } else if (data.type === "history") { data.messages.forEach(render); }
-      else if (data.type === "message") { render(data.message); }
-      else if (data.type === "ack") { forget(data.client_id); settle(data.client_id, data.id); typing.hidden = false; }
-      else if (data.type === "typing") { typing.hidden = false; }
-      else if (data.type === "mode") { status.textContent = data.mode === "human" ? "人工客服服务中" : "智能客服小助手"; if (data.mode === "human") typing.hidden = true; }
+        if (data.anon) { remember(KEY + ":anon", data.anon); save(); loadRead(); }
+        if (!state.stated) setStatus(modeText(data.mode), data.mode);
+      } else if (data.type === "history") {
+        // A browser that never had this chat open has read nothing, but owes nothing
+        // either: the history it finds is not "unread".
+        if (!lastRead && data.messages.length) {
+          lastRead = data.messages[data.messages.length - 1].id; remember(readKey(), String(lastRead));
+        }
+        data.messages.forEach(function (m) { render(m, true); });
+        if (state.open) { toBottom(); markRead(); }
+      }
+      else if (data.type === "message") { render(data.message, false); }
+      else if (data.type === "ack") { forget(data.client_id); settle(data.client_id, data.id); }
+      else if (data.type === "typing") { showTyping(data.who); }
+      else if (data.type === "state") { state.stated = true; setStatus(data.text, data.state); }
+      else if (data.type === "mode") { if (!state.stated) setStatus(modeText(data.mode), data.mode); }
       else if (data.type === "error") {
         forget(data.client_id); settle(data.client_id, null, true);
-        log.appendChild(el("div", "dxr-msg dxr-system", data.message)); log.scrollTop = log.scrollHeight;
+        notice(data.message || "这条消息没有发送成功，请稍后再试。", "dxr-error");
       }
     };
     ws.onclose = function () {
       if (state.ws !== ws) return;
-      status.textContent = "连接已断开，正在重连…";
+      setStatus("连接已断开，正在重连…", "offline");
+      hideTyping();
       reconnectLater();
     };
+  }
+  function setOpen(open) {
+    state.open = open; panel.hidden = !open; host.classList.toggle("dxr-open", open);
+    try { sessionStorage.setItem(KEY + ":open", open ? "1" : ""); } catch (e) { /* blocked */ }
+    if (open) { toBottom(); markRead(); input.focus(); }
   }
   // Back online (or back to the tab): try at once instead of waiting for the timer.
   window.addEventListener("online", connect);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) connect(); });
-  button.addEventListener("click", function () {
-    state.open = !state.open; panel.hidden = !state.open;
-    if (state.open) { state.unread = 0; setBadge(); input.focus(); }
+  launcher.addEventListener("click", function () { setOpen(!state.open); });
+  close.addEventListener("click", function () { setOpen(false); launcher.focus(); });
+  panel.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    if (!zoom.hidden) zoom.click(); else setOpen(false);
   });
+  log.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target && target.classList && target.classList.contains("dxr-img")) {
+      zoomed.src = target.src; zoom.hidden = false;
+    }
+  });
+  zoom.addEventListener("click", function () { zoom.hidden = true; zoomed.removeAttribute("src"); });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim(); if (!text) return;
-    input.value = ""; post(text);
+    input.value = ""; count(); post(text);
   });
+  function count() {
+    var n = input.value.length;
+    counter.hidden = n === 0;
+    counter.textContent = n + " / " + MAX_CHARS;
+    counter.classList.toggle("dxr-near", n > MAX_CHARS * 0.9);
+  }
   var lastTyping = 0;
   input.addEventListener("input", function () {
+    count();
     if (Date.now() - lastTyping > 2000 && state.ws && state.ws.readyState === 1) {
       lastTyping = Date.now(); state.ws.send(JSON.stringify({ type: "typing" }));
     }
   });
   photo.addEventListener("click", function () { file.click(); });
+  // A photo shows at once (from the file itself) with an upload bar; when the gateway has it,
+  // it is sent as a message like any other.
+  function upload(f) {
+    var preview = bubble("shopper", "", URL.createObjectURL(f));
+    preview.classList.add("dxr-pending", "dxr-upload");
+    var bar = el("div", "dxr-bar"), fill = el("i"); bar.appendChild(fill);
+    var note = el("div", "dxr-state", "正在上传 0%");
+    preview.append(bar, note);
+    log.appendChild(preview); toBottom();
+    function fail(text) {
+      preview.classList.remove("dxr-pending"); preview.classList.add("dxr-failed");
+      note.textContent = "未发送"; bar.remove();
+      notice(text, "dxr-error");
+    }
+    var body = new FormData(); body.append("photo", f);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", base + "/api/upload?" + query());
+    xhr.upload.onprogress = function (e) {
+      if (!e.lengthComputable) return;
+      var pct = Math.round(e.loaded / e.total * 100);
+      fill.style.width = pct + "%"; note.textContent = "正在上传 " + pct + "%";
+    };
+    xhr.onload = function () {
+      var r = {};
+      try { r = JSON.parse(xhr.responseText); } catch (e) { /* not JSON: handled below */ }
+      if (r.attachment_id) { preview.remove(); post("", r.attachment_id, null, r.url); }
+      else fail(r.error || "图片没有发出去，请稍后再试。");
+    };
+    xhr.onerror = function () { fail("图片没有发出去，请检查网络后再试。"); };
+    xhr.send(body);
+  }
   file.addEventListener("change", function () {
     var f = file.files[0]; file.value = ""; if (!f) return;
-    if (f.size > 5 * 1024 * 1024) { log.appendChild(el("div", "dxr-msg dxr-system", "图片不能超过 5 MB。")); return; }
-    var body = new FormData(); body.append("photo", f);
-    fetch(base + "/api/upload?" + query(), { method: "POST", body: body })
-      .then(function (r) { return r.json(); })
-      .then(function (r) {
-        if (r.error) log.appendChild(el("div", "dxr-msg dxr-system", r.error));
-        else post("", r.attachment_id, null, r.url);
-      })
-      .catch(function () { log.appendChild(el("div", "dxr-msg dxr-system", "图片没有发出去，请稍后再试。")); });
+    if (f.size > 5 * 1024 * 1024) { notice("图片不能超过 5 MB，请换一张小一点的。", "dxr-error"); return; }
+    upload(f);
   });
+  loadRead();
   outbox = load();
   outbox.forEach(drawPending);
+  if (sessionStorage.getItem(KEY + ":open")) setOpen(true);
   connect();
 })();

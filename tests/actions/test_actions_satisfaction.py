@@ -89,3 +89,48 @@ def test_rating_is_stored_on_the_resolved_case(
     with factory() as session:
         stored = session.scalars(select(Case)).one()
         assert stored.rating == 5 and stored.rating_comment == "换货很快"
+
+
+@pytest.mark.parametrize("reply", ["谢谢", "谢谢！", "好的，谢谢～", "嗯嗯", "OK", "谢谢你们"])
+def test_thanks_after_the_comment_question_is_no_comment(
+    dispatcher: CollectingDispatcher, reply: str
+) -> None:
+    slots = run_form(
+        dispatcher,
+        user_event(reply, "thanks"),
+        {"requested_slot": "rating_comment", "rating": 5.0},
+    )
+    assert slots["rating_comment"] == ""
+
+
+def test_a_comment_that_also_thanks_is_kept(dispatcher: CollectingDispatcher) -> None:
+    slots = run_form(
+        dispatcher,
+        user_event("客服很耐心，谢谢", "thanks"),
+        {"requested_slot": "rating_comment", "rating": 5.0},
+    )
+    assert slots["rating_comment"] == "客服很耐心，谢谢"
+
+
+def test_the_same_rating_twice_is_logged_once(
+    dispatcher: CollectingDispatcher, factory: sessionmaker[Session]
+) -> None:
+    with transaction(factory) as session:
+        case, _ = open_case(
+            session,
+            conversation_id="conv-twice",
+            shopper_id="demo-shopper",
+            order_id="2024112212345678",
+            description="电饭煲不加热",
+            triage=TriageSummary("quality", 0.9, "normal", 0.1, []),
+            dedupe_key="rate-twice",
+        )
+        resolve_case(session, case, actor="agent:li", resolution="exchange")
+    slots = {"rating": 5.0, "rating_comment": "", "shopper_id": "demo-shopper"}
+    for _ in range(2):  # the form's answer, then the same button clicked again
+        tracker = make_tracker([user_event("没有", "deny")], slots=slots, sender_id="conv-twice")
+        asyncio.run(ActionRecordRating().run(dispatcher, tracker, DOMAIN))
+    with factory() as session:
+        stored = session.scalars(select(Case)).one()
+        assert [e.kind for e in stored.events].count("rated") == 1
+        assert stored.rating == 5

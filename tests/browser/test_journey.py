@@ -49,7 +49,8 @@ def test_urgent_complaint_reaches_an_agent_and_ends_with_a_rating(
         widget.locator(".dxr-send").click()
         expect(widget.locator(".dxr-shopper").first).to_contain_text("冒烟")
         expect(widget.locator(".dxr-system").first).to_contain_text("优先转接人工客服")
-        expect(widget.locator(".dxr-status")).to_have_text("人工客服服务中")
+        # Queued, not served: the agent is online, so the shopper is told the queue position.
+        expect(widget.locator(".dxr-status")).to_contain_text("排队中")
 
         # It shows up in the agent's queue as urgent; the agent claims it.
         waiting = console.locator("#waiting li", has_text="冒烟")
@@ -60,6 +61,7 @@ def test_urgent_complaint_reaches_an_agent_and_ends_with_a_rating(
         expect(transcript).to_contain_text("冒烟")
         expect(console.locator("#claimed li")).to_have_count(1)
         expect(widget.locator(".dxr-log")).to_contain_text("已接入")
+        expect(widget.locator(".dxr-status")).to_have_text("客服 演示客服 已接入")
 
         # Live chat both ways.
         console.locator("#conversation input[placeholder='回复顾客']").fill(AGENT_REPLY)

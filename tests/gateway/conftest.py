@@ -43,7 +43,7 @@ class KeywordScreener:
             category_confidence=0.9,
             urgency="urgent" if urgent else "normal",
             urgency_score=0.95 if urgent else 0.05,
-            reasons=["safety:rule:冒烟"] if urgent else [],
+            reasons=["safety_health:rule:冒烟"] if urgent else [],
         )
 
 

@@ -28,6 +28,18 @@ TABLES = {
     "agent_sessions",
     "chat_messages",
     "chat_attachments",
+    "agent_roles",
+    "canned_replies",
+    # 0007: the supervisor's side
+    "case_deadlines",
+    "alerts",
+    "incidents",
+    "incident_cases",
+    "incident_events",
+    "incident_notices",
+    "followups",
+    "demo_history_runs",
+    # 0008: the trainer workbench
     "review_items",
     "review_actions",
     "review_cursors",

@@ -76,9 +76,12 @@ def test_compiled_path_matches_sklearn(model: TriageModel) -> None:
         bundle.category_model.predict_proba(matrix),
         bundle.urgency_model.predict_proba(matrix),
         bundle.trigger_model.predict_proba(matrix),
+        bundle.complaint_model.predict_proba(matrix),
     ]
     for row, text in enumerate(normalized):
-        for fast, slow in zip(compiled.probabilities(text), expected):
+        fast_rows = compiled.probabilities(text)
+        assert len(fast_rows) == len(expected)
+        for fast, slow in zip(fast_rows, expected):
             np.testing.assert_allclose(fast, slow[row], atol=1e-9)
 
 
@@ -90,3 +93,5 @@ def test_single_and_batch_predictions_agree(model: TriageModel) -> None:
         assert single.category == expected.category
         assert single.urgency == expected.urgency
         assert abs(single.urgency_score - expected.urgency_score) < 1e-9
+        assert single.is_complaint == expected.is_complaint
+        assert abs(single.complaint_score - expected.complaint_score) < 1e-9

@@ -79,8 +79,65 @@ def test_evaluate_writes_reports(model: TriageModel, tmp_path: Path) -> None:
     result = run(["evaluate", "--reports", str(tmp_path), "--quiet"])
     assert result.returncode == 0, result.stderr
     assert "macro-F1" in result.stdout and "urgent recall" in result.stdout
-    folder = tmp_path / model.version
-    assert (folder / "confusion.png").read_bytes().startswith(b"\x89PNG")
-    report = json.loads((folder / "report.json").read_text())
-    assert set(report["category"]) == {"quality", "logistics", "after_sales", "other"}
-    assert (folder / "misclassified.jsonl").exists()
+    for name in ("heldout", "realistic"):  # the realistic slice is reported on its own
+        folder = tmp_path / model.version / name
+        assert (folder / "confusion.png").read_bytes().startswith(b"\x89PNG")
+        report = json.loads((folder / "report.json").read_text())
+        assert set(report["category"]) == {"quality", "logistics", "after_sales", "other"}
+        assert report["chat_turns"] > 0 and 0.0 <= report["chat_turns_recognised"] <= 1.0
+        assert (folder / "misclassified.jsonl").exists()
+
+
+def test_an_interactive_pipe_gets_each_answer_before_sending_the_next(
+    model: TriageModel,
+) -> None:
+    """Default options batch what is waiting, but a lone line is answered at once."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "triage_model", "predict"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        for number, text in enumerate(["快递三天没动了", "你好", "退款还没到账"]):
+            process.stdin.write(json.dumps({"text": text, "id": number}, ensure_ascii=False) + "\n")
+            process.stdin.flush()
+            row = json.loads(process.stdout.readline())  # would block forever if it waited
+            assert row["id"] == number
+            assert isinstance(row["is_complaint"], bool)
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
+    assert process.returncode == 0
+
+
+def test_a_file_on_stdin_is_answered_line_for_line(model: TriageModel, tmp_path: Path) -> None:
+    texts = ["快递三天没动了", "", "你好", "not json", "退款还没到账"] * 300
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "\n".join(
+            json.dumps({"text": t, "n": i}, ensure_ascii=False) if t and t != "not json" else t
+            for i, t in enumerate(texts)
+        ),
+        encoding="utf-8",
+    )
+    with source.open("rb") as handle:
+        result = subprocess.run(
+            [sys.executable, "-m", "triage_model", "predict"],
+            stdin=handle,
+            capture_output=True,
+            cwd=REPO,
+            timeout=300,
+            check=False,
+        )
+    assert result.returncode == 0
+    rows = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(rows) == len(texts) - texts.count("")  # blank lines get no answer
+    assert [row.get("n") for row in rows if "n" in row] == [
+        i for i, t in enumerate(texts) if t and t != "not json"
+    ]
+    errors = [row for row in rows if "error" in row]
+    assert all(row["error"]["code"] == "invalid_json" for row in errors)
+    assert errors[0]["line"] == 4  # line numbers count the blank lines too

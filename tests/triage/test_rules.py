@@ -48,3 +48,35 @@ def test_trigger_fires(text: str, trigger: str) -> None:
 )
 def test_negated_or_harmless_text_fires_nothing(text: str) -> None:
     assert triggers(text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "trigger"),
+    [
+        ("我没买东西啊 支付宝怎么扣了我399", "fraud_security"),
+        ("是不是帳號被盜了 我沒下單啊", "fraud_security"),  # 是不是 asks, it does not deny
+        ("客服一再推脱", "repeated_failure"),
+        ("金项链寄丢了", "large_loss"),
+        ("被骗走两万块", "fraud_security"),
+    ],
+)
+def test_real_style_triggers_fire(text: str, trigger: str) -> None:
+    assert trigger in triggers(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "能不能让快递下周一再送",  # 周一 + 再送, not 一再 (again and again)
+        "我想等双十一再买",
+        "发的货根本不是我下单的型号",  # a wrong item, not someone else's order
+        "我的购物金怎么不见了",  # store credit, not gold
+        "烟雾报警器不响",  # an alarm, not the police
+        "燃气灶打不着火",
+        "怕宝宝吞下去",  # a worry, not an accident
+        "行动电源标两万毫安",  # a capacity, not money
+        "售后单号TK88392 怎么显示退款关闭",  # a code, not 88,392 yuan
+    ],
+)
+def test_real_style_look_alikes_do_not_fire(text: str) -> None:
+    assert not triggers(text)

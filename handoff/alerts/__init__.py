@@ -1,0 +1,1 @@
+"""Alerts for agents and supervisors: deadlines warned and breached, escalations, surges."""

@@ -1,0 +1,275 @@
+"""A shopper on a phone (320 and 390 px wide) in Debian's Chromium, against the real stack.
+
+Open, complain, send a photo, reload, get messages while the chat is closed, close; then an
+urgent message while the chat already waits in the queue. The agent side is driven through
+the console's HTTP API (the console's own journeys test its screens). Screenshots go to
+``reports/screens/`` and are meant to be looked at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from handoff.gateway.identity import sign
+from handoff.gateway.pages import storefront_page
+from handoff.models import Case, HandoffEntry
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, STEP_MS, Stack
+
+pytestmark = pytest.mark.slow
+
+SCREENS = Path(__file__).resolve().parents[2] / "reports" / "screens"
+PHONES = {320: 568, 390: 844}
+COMPLAINT = "我买的电饭煲用了两次就不加热了，订单号 2024112212345678"
+URGENT = "插座冒烟了，孩子的手被烫伤了"
+AGENT_REPLY = "您好，我是客服，已经看到您的照片，马上为您处理。"
+INPUT = ".dxr-form input:not([type=file])"
+#: The storefront page of one test shopper (the gateway's own page signs in demo-shopper,
+#: whom other journeys use), served on the gateway's origin by the browser itself.
+SHOP_PATH = "phone-shop"
+GATEWAY_SECRET = b"browser-test-secret"  # tests/servers.py start_gateway
+TIME = re.compile(r"^(\d{1,2}月\d{1,2}日 )?\d{2}:\d{2}$")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium as in conftest, but letting a page the test serves itself reach 127.0.0.1.
+
+    The test's storefront page comes from memory (``route.fulfill``), so it has no address
+    and Chromium's local-network-access check would refuse its socket to the loopback
+    gateway; a real storefront and the gateway share an origin or a listed one.
+    """
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"no {CHROMIUM} on CI: .ci/run should have installed it")
+        pytest.skip("no /usr/bin/chromium: run `make browser-deps` (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="run `make setup`")
+    args = [*CHROMIUM_ARGS, "--disable-features=LocalNetworkAccessChecks"]
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def png(width: int = 64, height: int = 48) -> bytes:
+    """A small orange PNG, made here (no files from elsewhere)."""
+    row = b"\x00" + bytes((255, 80, 0)) * width
+    raw = zlib.compress(row * height)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def phone(browser: Any, width: int, base_url: str, shopper: str) -> Any:
+    """A phone-sized page on the demo storefront, signed in as ``shopper``."""
+    context = browser.new_context(
+        locale="zh-CN",
+        viewport={"width": width, "height": PHONES[width]},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    context.set_default_timeout(STEP_MS)
+    page = storefront_page(shopper, sign(GATEWAY_SECRET, shopper))
+    context.route(
+        f"{base_url}/{SHOP_PATH}", lambda route: route.fulfill(body=page, content_type="text/html")
+    )
+    return context.new_page()
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"{name}.png"))
+
+
+class AgentApi:
+    """The demo agent, through the console's HTTP API in its own browser context."""
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        self.context = browser.new_context()
+        self.base = base_url
+        self.request = self.context.request
+        response = self.request.post(
+            f"{base_url}/agent/login", form={"name": "demo", "password": "demo1234"}
+        )
+        assert response.ok, response.status
+
+    def claim_waiting(self, text: str) -> str:
+        queue = self.request.get(f"{self.base}/agent/api/queue").json()
+        (entry,) = [e for e in queue["waiting"] if text in (e.get("preview") or "")]
+        claimed = self.request.post(
+            f"{self.base}/agent/api/claim", data={"entry_id": entry["entry_id"]}
+        )
+        assert claimed.ok, claimed.text()
+        return str(claimed.json()["conversation_id"])
+
+    def reply(self, conversation_id: str, text: str) -> None:
+        sent = self.request.post(
+            f"{self.base}/agent/api/conversations/{conversation_id}/reply", data={"text": text}
+        )
+        assert sent.ok, sent.text()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def scrolled_to_newest(page: Any) -> bool:
+    return bool(
+        page.locator(".dxr-log").evaluate(
+            "log => log.scrollHeight - log.scrollTop - log.clientHeight < 4"
+        )
+    )
+
+
+@pytest.mark.parametrize("width", sorted(PHONES))
+def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
+    stack: Stack, browser: Any, width: int, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_MS)
+    page = phone(browser, width, stack.gateway_url, f"phone-{width}")
+    agent = AgentApi(browser, stack.gateway_url)
+    try:
+        page.goto(f"{stack.gateway_url}/{SHOP_PATH}")
+        launcher = page.locator(".dxr-launcher")
+        expect(launcher).to_be_visible()
+        shot(page, f"widget-{width}-1-closed")
+
+        # Open: the whole screen, a close button, a greeting, a 16 px input (no iOS zoom).
+        launcher.click()
+        panel = page.locator(".dxr-panel")
+        expect(panel).to_be_visible()
+        box = panel.bounding_box()
+        assert box is not None
+        assert (box["x"], box["y"], box["width"], box["height"]) == (0, 0, width, PHONES[width])
+        expect(page.locator(".dxr-close")).to_be_visible()
+        expect(page.locator(".dxr-greeting")).to_contain_text("转人工")
+        assert page.locator(INPUT).evaluate("i => getComputedStyle(i).fontSize") == "16px"
+        # The shop's CSS cannot reach inside: the widget lives in a shadow root.
+        assert page.evaluate("() => !!document.querySelector('dxr-chat').shadowRoot")
+        assert page.evaluate("() => document.querySelectorAll('.dxr-panel').length") == 0
+
+        # Complain; the counter shows the length; every message has a Beijing time.
+        page.locator(INPUT).fill(COMPLAINT)
+        expect(page.locator(".dxr-count")).to_have_text(f"{len(COMPLAINT)} / 2000")
+        page.locator(".dxr-send").click()
+        confirm = page.locator(".dxr-bot", has_text="请确认")
+        expect(confirm).to_have_count(1)
+        times = page.locator(".dxr-time").all_text_contents()
+        assert times and all(TIME.match(t) for t in times), times
+        shot(page, f"widget-{width}-2-complaint")
+        confirm.locator(".dxr-quick", has_text="确认提交").click()
+        expect(page.locator(".dxr-bot", has_text="商品质量")).to_have_count(1)
+        # The buttons of an answered question are spent.
+        for quick in confirm.locator(".dxr-quick").all():
+            expect(quick).to_be_disabled()
+
+        # A photo: shown at once, uploaded, answered sensibly, enlarged on a tap.
+        photo_file = tmp_path / "photo.png"
+        photo_file.write_bytes(png())
+        page.locator(".dxr-form input[type=file]").set_input_files(str(photo_file))
+        sent = page.locator(".dxr-shopper:not(.dxr-pending) img.dxr-img")
+        expect(sent).to_have_count(1)
+        expect(page.locator(".dxr-bot", has_text="收到您发的图片")).to_have_count(1)
+        expect(page.locator(".dxr-bot", has_text="您是想")).to_have_count(0)
+        shot(page, f"widget-{width}-3-photo")
+        sent.click()
+        expect(page.locator(".dxr-zoom")).to_be_visible()
+        shot(page, f"widget-{width}-4-zoom")
+        page.locator(".dxr-zoom").click()
+        expect(page.locator(".dxr-zoom")).to_be_hidden()
+
+        # 转人工 with nobody online: an honest "留言" line with the real deadline.
+        page.locator(INPUT).fill("转人工")
+        page.locator(".dxr-send").click()
+        status = page.locator(".dxr-status")
+        expect(status).to_contain_text("客服暂时不在线，您可以留言")
+        expect(status).to_contain_text("前回复")
+        expect(page.locator(".dxr-quick:not([disabled])")).to_have_count(0)
+
+        # Reload: still open, at the newest message, nothing unread.
+        page.reload()
+        expect(panel).to_be_visible()
+        expect(page.locator(".dxr-bot", has_text="收到您发的图片")).to_have_count(1)
+        expect(page.locator(".dxr-badge")).to_be_hidden()
+        page.wait_for_function(
+            "() => { const l = document.querySelector('dxr-chat').shadowRoot"
+            ".querySelector('.dxr-log'); return l.scrollHeight - l.scrollTop - l.clientHeight < 4 }"
+        )
+        shot(page, f"widget-{width}-5-reloaded")
+
+        # Closed: what the agent sends meanwhile is unread, also after a reload.
+        page.locator(".dxr-close").click()
+        expect(panel).to_be_hidden()
+        conversation_id = agent.claim_waiting("转人工")
+        agent.reply(conversation_id, AGENT_REPLY)
+        badge = page.locator(".dxr-badge")
+        expect(badge).to_have_text("2")  # "已接入" and the reply
+        shot(page, f"widget-{width}-6-unread")
+        page.reload()
+        expect(page.locator(".dxr-badge")).to_have_text("2")
+        page.locator(".dxr-launcher").click()
+        expect(page.locator(".dxr-agent", has_text=AGENT_REPLY)).to_be_visible()
+        expect(page.locator(".dxr-status")).to_have_text("客服 演示客服 已接入")
+        expect(page.locator(".dxr-badge")).to_be_hidden()
+        assert scrolled_to_newest(page)
+        shot(page, f"widget-{width}-7-agent")
+        page.locator(".dxr-close").click()
+        expect(panel).to_be_hidden()
+        expect(page.locator(".dxr-launcher")).to_be_visible()
+    finally:
+        agent.close()
+        page.context.close()
+
+
+def test_an_urgent_message_while_queued_is_answered_and_made_urgent(
+    stack: Stack, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_MS)
+    page = phone(browser, 390, stack.gateway_url, "phone-urgent")
+    try:
+        page.goto(f"{stack.gateway_url}/{SHOP_PATH}")
+        page.locator(".dxr-launcher").click()
+        page.locator(INPUT).fill("转人工")
+        page.locator(".dxr-send").click()
+        expect(page.locator(".dxr-status")).to_contain_text("留言")
+
+        page.locator(INPUT).fill(URGENT)
+        page.locator(".dxr-send").click()
+        expect(page.locator(".dxr-system", has_text="优先转接人工客服")).to_have_count(1)
+        advice = page.locator(".dxr-advice")
+        expect(advice).to_have_count(1)
+        for words in ("停止使用", "拔掉电源", "流动的凉水", "20 分钟", "120"):
+            expect(advice).to_contain_text(words)
+        advice.scroll_into_view_if_needed()
+        shot(page, "widget-390-8-urgent-while-queued")
+
+        with stack.servers.factory() as session:
+            (entry,) = session.scalars(
+                select(HandoffEntry).where(
+                    HandoffEntry.shopper_id == "phone-urgent", HandoffEntry.status == "waiting"
+                )
+            )
+            assert entry.priority == "urgent"
+            assert entry.case is not None and entry.case.urgency == "urgent"
+            cases = session.scalars(select(Case).where(Case.shopper_id == "phone-urgent")).all()
+            assert [c.urgency for c in cases] == ["urgent"]
+    finally:
+        page.context.close()
