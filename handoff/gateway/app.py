@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handoff import supervision_jobs
 from handoff.agents import ensure_demo_agent
 from handoff.db import make_session_factory, prepare_database, transaction
-from handoff.gateway import agent_views, shopper_views
+from handoff.gateway import agent_views, review_views, shopper_views
 from handoff.gateway.hub import Hub
 from handoff.gateway.identity import sign
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
@@ -126,6 +126,7 @@ def make_app(
             web.static("/static", STATIC_DIR),
         ]
     )
+    app.add_routes(review_views.routes())  # 训练: the trainers' API
     app.add_routes(agent_views.console_routes())
     return app
 

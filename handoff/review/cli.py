@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from handoff.db import make_session_factory, transaction
-from handoff.review.export import NLU_DIR, export
+from handoff.review.export import export
 from handoff.review.inbox import (
     ItemFilter,
     ReviewError,
@@ -75,7 +75,9 @@ def add_commands(topics: Any) -> None:
     show.add_argument("--json", action="store_true")
 
     exporting = review.add_parser("export", help="labelled items into nlu_data/")
-    exporting.add_argument("--root", type=Path, default=NLU_DIR, help="the nlu_data folder")
+    exporting.add_argument(
+        "--root", type=Path, default=None, help="the nlu_data folder ($NLU_DATA_DIR, nlu_data)"
+    )
     exporting.add_argument("--json", action="store_true")
 
     review.add_parser("harvest", help="read new messages from Rasa's tracker store now")

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -45,6 +46,12 @@ _YAML_HEADER: Final = (
     "# Review and commit it like code; edit labels in the inbox, not here (the next export\n"
     "# rewrites this file from the inbox and keeps examples it no longer knows).\n"
 )
+
+
+def nlu_root(env: Mapping[str, str] | None = None) -> Path:
+    """``$NLU_DATA_DIR``, else ``nlu_data`` under the working directory."""
+    env = os.environ if env is None else env
+    return Path(env.get("NLU_DATA_DIR", "").strip() or NLU_DIR)
 
 
 def held_back(item_or_key: ReviewItem | str) -> bool:
@@ -255,10 +262,11 @@ def _export_triage(session: Session, root: Path, result: ExportResult) -> None:
     )
 
 
-def export(session: Session, root: Path = NLU_DIR) -> ExportResult:
+def export(session: Session, root: Path | None = None) -> ExportResult:
     """Write both files from the inbox's labelled items; see the module docstring."""
     for folder in HELD_OUT_FOLDERS:  # a guard against a future edit of the constants above
         assert not str(TRIAGE_FILE).startswith(folder)
+    root = nlu_root() if root is None else root
     result = ExportResult(intents_path=root / INTENTS_FILE, triage_path=root / TRIAGE_FILE)
     _export_intents(session, root, result)
     _export_triage(session, root, result)

@@ -14,7 +14,7 @@ __all__ = ["CATEGORIES", "DOMAIN_FILE", "TRIGGERS", "URGENCIES", "domain_intents
 
 DOMAIN_FILE: Final = Path("bot/domain.yml")
 #: Intents of the domain a shopper's message is never labelled with.
-_NOT_LABELS: Final = frozenset({"nlu_fallback"})
+_NOT_LABELS: Final = frozenset({"nlu_fallback", "send_photo"})
 
 
 @functools.lru_cache(maxsize=4)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.clock import utc_now
 from handoff.db import transaction
-from handoff.review.export import HELD_OUT_FOLDERS, NLU_DIR, recent_slice
+from handoff.review.export import HELD_OUT_FOLDERS, nlu_root, recent_slice
 from handoff.training.comparison import compare
 from handoff.training.models import TrainingJob
 from handoff.training.registry import find_version, live_version, register
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 #: Cross-validation folds of a retraining job. ``make train`` uses 5; 3 picks the same
 #: pipeline on this data and keeps "retrain → live" under two minutes on two cores.
 RETRAIN_FOLDS: Final = 3
-TRAIN_DIR: Final = NLU_DIR / "triage" / "train"
 _STEP = re.compile(r"^\[(\d)/(\d)\]\s*(.*)")
 #: Share of the progress bar that training takes; evaluation is the rest.
 TRAINING_SHARE: Final = 0.85
@@ -70,8 +69,13 @@ def queue_job(session: Session, *, by: str) -> TrainingJob:
     return job
 
 
-def start_process(job_id: int, *, log_dir: Path = Path("var/log")) -> subprocess.Popen[bytes]:
+def start_process(
+    job_id: int, *, database_url: str | None = None, log_dir: Path = Path("var/log")
+) -> subprocess.Popen[bytes]:
     """Run the job in a child process of its own session (outlives a gateway restart)."""
+    env = os.environ.copy()
+    if database_url:
+        env["DATABASE_URL"] = database_url
     log_dir.mkdir(parents=True, exist_ok=True)
     with (log_dir / f"training-{job_id}.log").open("ab") as out:
         return subprocess.Popen(
@@ -80,7 +84,7 @@ def start_process(job_id: int, *, log_dir: Path = Path("var/log")) -> subprocess
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env=os.environ.copy(),
+            env=env,
         )
 
 
@@ -142,11 +146,17 @@ def run_job(
     job_id: int,
     *,
     model_root: Path,
-    data_dir: Path = TRAIN_DIR,
-    triage_data_root: Path = NLU_DIR / "triage",
+    data_dir: Path | None = None,
+    triage_data_root: Path | None = None,
     folds: int = RETRAIN_FOLDS,
 ) -> str:
-    """Do the job's work in this process; returns the candidate version."""
+    """Do the job's work in this process; returns the candidate version.
+
+    The data is ``nlu_data/triage`` (or ``$NLU_DATA_DIR/triage``): ``train/`` to learn from,
+    ``heldout/`` and ``realistic/`` to compare on.
+    """
+    triage_data_root = triage_data_root or nlu_root() / "triage"
+    data_dir = data_dir or triage_data_root / "train"
     from triage_model.predictor import TriageModel
     from triage_model.training import train
 
