@@ -29,10 +29,10 @@ _ESTATE = re.compile(
     r"[\u4e00-\u9fff]{1,10}?(?:小区|花园|公寓|大厦|新村|家园|苑)"
     rf"(?:\s*(?:{_NUM}|[A-Za-z])+(?:号楼|栋|幢|座|单元|楼|层|室|号|户)?)+"
 )
-# "地址是……" / "寄到……": whatever follows, up to the end of the clause.
+# "地址是……": whatever follows the word 地址, up to the end of the clause ("寄到……" is
+# left to the street and estate patterns: the rest of that clause is the complaint).
 _ANNOUNCED = re.compile(
-    r"((?:收货|收件|家庭|送货|我的|我家)?(?:地址|住址)(?:是|为|在|改成|改为)?[:：]?\s*"
-    r"|(?:寄到|送到|发到|改到|住在)\s*)"
+    r"((?:收货|收件|家庭|送货|我的|我家)?(?:地址|住址)(?:是|为|在|改成|改为)?[:：]?\s*)"
     r"([^，。,.!！?？;；\n]{4,60})"
 )
 

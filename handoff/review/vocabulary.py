@@ -12,7 +12,8 @@ from triage_model.labels import CATEGORIES, TRIGGERS, URGENCIES
 
 __all__ = ["CATEGORIES", "DOMAIN_FILE", "TRIGGERS", "URGENCIES", "domain_intents"]
 
-DOMAIN_FILE: Final = Path("bot/domain.yml")
+#: The assistant's domain, beside this package in the checkout (whatever the working directory).
+DOMAIN_FILE: Final = Path(__file__).resolve().parents[2] / "bot" / "domain.yml"
 #: Intents of the domain a shopper's message is never labelled with.
 _NOT_LABELS: Final = frozenset({"nlu_fallback", "send_photo"})
 
