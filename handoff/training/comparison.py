@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from handoff.review.masking import mask_for_review
 from triage_model.labels import CATEGORIES
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def compare_on(
             if len(changed) < MAX_CHANGED:
                 changed.append(
                     {
-                        "text": text,
+                        "text": mask_for_review(text),  # the page shows no phone number
                         "expected": {"category": want[0], "urgency": want[1]},
                         "before": {"category": old[0], "urgency": old[1]},
                         "after": {"category": new[0], "urgency": new[1]},

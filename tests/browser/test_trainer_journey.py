@@ -311,12 +311,18 @@ def test_trainer_round(browser: Any, gateway: dict[str, str]) -> None:
     page.locator("button.retrain").click()
     page.locator(".job-progress").wait_for()
     page.locator(".comparison-panel").wait_for(timeout=600_000)
-    page.locator(".comparison-panel .scores").first.wait_for()
+    page.locator(".comparison-panel .el-tabs__item", has_text="留出测试集").click()
+    page.locator(".comparison-panel .scores:visible").first.wait_for()
     _no_codes_on_screen(page)
     _shot(page, "training-comparison")
     page.locator(".comparison-panel button.promote").click()
-    page.locator(".placeholder", has_text="本服务已在使用这个版本").wait_for(timeout=120_000)
-    state = page.request.get(f"{base}/agent/api/training/models").json()
+    page.locator(".inline-notice", has_text="已上线").wait_for()
+    for _ in range(240):  # the running gateway follows the pointer within seconds
+        state = page.request.get(f"{base}/agent/api/training/models").json()
+        if state["serving"] == state["live"]["triage"]:
+            break
+        page.wait_for_timeout(500)
+    page.locator(".placeholder", has_text="本服务已在使用这个版本").wait_for()
     assert state["live"]["triage"] != gateway["first"]
     assert state["serving"] == state["live"]["triage"]
     _shot(page, "training-promoted")
