@@ -26,10 +26,12 @@ from actions.conversation import (
     entity_values,
     latest_intent,
     latest_text,
+    shopper_id_of,
     text_before_suggestion,
 )
 from actions.form_validation import InterpretingFormValidation
 from actions.order_numbers import OrderNumberSearch, search_order_number
+from actions.order_ownership import find_owned_order
 from triage_model.normalize import mask_personal_data
 
 log = logging.getLogger(__name__)
@@ -241,7 +243,7 @@ class ValidateComplaintForm(InterpretingFormValidation):
         if order_id is None:
             dispatcher.utter_message(text=ORDER_FORMAT_ERROR)
         else:
-            order = resources.order_lookup().find(order_id)
+            order = find_owned_order(order_id, shopper_id_of(tracker))  # not found = not yours
             if order is not None:
                 return {"order_number": order_id, "order_attempts": 0.0}
             dispatcher.utter_message(

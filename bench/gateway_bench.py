@@ -68,9 +68,10 @@ ROWS = (
 
 
 def sign(value: str) -> str:
-    from handoff.gateway.identity import sign as hmac_sign
+    """A storefront signature for ``value``, valid for an hour (README "Shop integration")."""
+    from handoff.gateway.identity import sign_shopper
 
-    return hmac_sign(GATEWAY_SECRET, value)
+    return sign_shopper(GATEWAY_SECRET, value, int(time.time()) + 3600)
 
 
 def conversation_of(shopper_id: str) -> str:
@@ -307,8 +308,10 @@ async def check_secret(http: aiohttp.ClientSession, base_url: str) -> None:
     """The storefront signs its demo shopper: make sure we sign with the gateway's secret."""
     async with http.get(f"{base_url}/") as response:
         page = html.unescape(await response.text())
-    match = re.search(r'data-sig="([0-9a-f]{64})"', page)
-    if match is None or match.group(1) != sign("demo-shopper"):
+    from handoff.gateway.identity import valid_shopper_signature
+
+    match = re.search(r'data-sig="([0-9]+\.[0-9a-f]{64})"', page)
+    if match is None or not valid_shopper_signature(GATEWAY_SECRET, "demo-shopper", match[1]):
         raise RuntimeError("the gateway's HANDOFF_SECRET is not the one this benchmark signs with")
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import sys
@@ -36,6 +37,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from handoff.gateway.channel_signature import SIGNATURE_HEADER, channel_signature
+
+#: The REST channel takes only requests signed as the gateway signs them (README "Secrets").
+CHANNEL: dict[str, str] = {"secret": ""}
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -68,7 +75,14 @@ async def converse(
             await asyncio.sleep(think.uniform(*PACED_THINK_SECONDS))
         body = {"sender": sender, "message": message, "metadata": metadata}
         started = time.perf_counter()
-        async with session.post(f"{url}/webhooks/rest/webhook", json=body) as response:
+        data = json.dumps(body, ensure_ascii=False).encode()
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: channel_signature(CHANNEL["secret"], data),
+        }
+        async with session.post(
+            f"{url}/webhooks/rest/webhook", data=data, headers=headers
+        ) as response:
             response.raise_for_status()
             replies = await response.json()
         timings[name].append((time.perf_counter() - started) * 1000)
@@ -155,6 +169,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         servers = start_servers(Path(folder), args.rasa_workers, args.model.resolve())
         info = next(servers)
+        CHANNEL["secret"] = info.secrets["RASA_CHANNEL_SECRET"]
         try:
             schedule = "lock-step rounds" if args.lockstep else "each slot starts its next at once"
             print(f"model {args.model}, {args.rasa_workers} Rasa worker(s), {schedule}")

@@ -38,6 +38,7 @@ def run(model_dir: Path, single_runs: int, batch_rounds: int) -> dict[str, Any]:
     from sklearn.metrics import f1_score
 
     from triage_model.dataset import DEFAULT_HELDOUT_DIR, DEFAULT_REALISTIC_DIR, load_examples
+    from triage_model.evaluation import refused_as_chat
     from triage_model.predictor import TriageModel
 
     rss_before = _rss_mib()
@@ -65,7 +66,7 @@ def run(model_dir: Path, single_runs: int, batch_rounds: int) -> dict[str, Any]:
     throughput = len(batch) / (time.perf_counter() - begin)
 
     def scores(examples: list[Any]) -> dict[str, float]:
-        predictions = model.predict_many([e.text for e in examples])
+        predictions = [refused_as_chat(r) for r in model.triage_batch([e.text for e in examples])]
         pairs = [(e, p) for e, p in zip(examples, predictions) if e.is_complaint]
         macro_f1 = f1_score(
             [e.category for e, _ in pairs], [p.category for _, p in pairs], average="macro"

@@ -113,11 +113,22 @@ def ensure_demo_agent(session: Session) -> Agent | None:
     return add_agent(session, name, password, display, roles=ROLES)
 
 
+_EQUALISER: dict[str, str] = {}
+
+
+def _equaliser_hash() -> str:
+    """A hash to check unknown names against, made once: hashing it afresh on every call made
+    unknown names cost two scrypt runs and known ones one, which told which names exist."""
+    if "hash" not in _EQUALISER:
+        _EQUALISER["hash"] = hash_password(secrets.token_hex(16))
+    return _EQUALISER["hash"]
+
+
 def authenticate(session: Session, name: str, password: str) -> Agent | None:
-    """The agent if the password matches; the same work is done for unknown names."""
+    """The agent if the password matches; the same work (one scrypt) for unknown names."""
     agent = session.scalars(select(Agent).where(Agent.name == name.strip().lower())).one_or_none()
     if agent is None:
-        verify_password(password, hash_password("timing-equaliser"))
+        verify_password(password, _equaliser_hash())
         return None
     return agent if verify_password(password, agent.password_hash) else None
 

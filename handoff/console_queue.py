@@ -28,11 +28,17 @@ def queue_card(session: Session, entry: HandoffEntry, names: Mapping[str, str]) 
     """One queue entry as a card."""
     case = entry.case
     claimed_by = (entry.claimed_by or "").removeprefix("agent:") or None
-    due = (
-        case.first_response_due
-        if case is not None
-        else entry.created_at + SLA_POLICIES[entry.priority].first_response
-    )
+    # The deadline that matters now: the first reply until there is one, then the resolution.
+    if case is None:
+        start, due = (
+            entry.created_at,
+            entry.created_at + SLA_POLICIES[entry.priority].first_response,
+        )
+        deadline_zh = "首次回复"
+    elif case.first_response_at is None:
+        start, due, deadline_zh = case.created_at, case.first_response_due, "首次回复"
+    else:
+        start, due, deadline_zh = case.created_at, case.resolution_due, "处理完成"
     return {
         "entry_id": entry.id,
         "conversation_id": entry.conversation_id,
@@ -48,6 +54,8 @@ def queue_card(session: Session, entry: HandoffEntry, names: Mapping[str, str]) 
         "created_at": iso(entry.created_at),
         "claimed_at": iso(entry.claimed_at),
         "due": iso(due),
+        "deadline_start": iso(start),
+        "deadline_zh": deadline_zh,
         "case_number": case.case_number if case is not None else None,
         "category": case.category if case is not None else None,
         "category_zh": name_zh("category", case.category) if case is not None else None,

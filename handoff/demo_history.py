@@ -23,7 +23,7 @@ from typing import Any, Final, cast
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
-from handoff.agents import hash_password
+from handoff.agents import ensure_demo_agent, hash_password
 from handoff.case_numbers import ALPHABET, PREFIX
 from handoff.chat_models import Agent, Message
 from handoff.clock import CHINA_TZ, as_utc, utc_now
@@ -665,7 +665,7 @@ def _surge_incident(session: Session, cases: list[Case]) -> list[int]:
         alert_id=alert.id,
         message_zh=SURGE_MESSAGE,
         team=["zhang.min", "li.na"],
-        declared_by="supervisor",
+        declared_by="agent:demo",
         declared_at=declared,
         closed_at=closed,
         summary=SURGE_SUMMARY,
@@ -689,7 +689,7 @@ def _surge_incident(session: Session, cases: list[Case]) -> list[int]:
     for at, kind, detail in timeline:
         session.add(
             IncidentEvent(
-                incident_id=incident.id, at=at, actor="supervisor", kind=kind, detail=detail
+                incident_id=incident.id, at=at, actor="agent:demo", kind=kind, detail=detail
             )
         )
     return [incident.id]
@@ -708,6 +708,8 @@ def seed_history(
         .astimezone(CHINA_TZ)
         .replace(hour=0, minute=0, second=0, microsecond=0)
     )
+    # The demo login comes first: it is created only while there are no agents at all.
+    ensure_demo_agent(session)
     agents_created = _ensure_agents(session, rng)
     builder = _Builder(session, rng, now)
     plans = _plans(rng, start, now, days)

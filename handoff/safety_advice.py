@@ -175,4 +175,6 @@ def advice_to_send(
         custom = (payload or {}).get("custom")
         if isinstance(custom, dict) and custom.get("kind") == ADVICE_KIND:
             told.update(str(t) for t in custom.get("topics") or [])
+    if told and advice.topics == ("general",):
+        return False  # the general lines came with the earlier advice
     return not set(advice.topics) <= told

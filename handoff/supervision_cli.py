@@ -52,6 +52,10 @@ def add_parsers(topics: Any) -> None:
     due = followups_sub.add_parser("due", help="follow-ups due for a call")
     due.add_argument("--json", action="store_true", help="one JSON object per line")
 
+    from handoff.simulate import add_parser as add_simulate
+
+    add_simulate(topics)
+
     sweep = topics.add_parser("sweep", help="run the background jobs once (the gateway does it)")
     sweep.add_argument("--json", action="store_true", help="one JSON line per alert raised")
 
@@ -166,4 +170,9 @@ def dispatch(engine: Engine, args: argparse.Namespace) -> int:
         return _followups_due(engine, args)
     if args.topic == "sweep":
         return _sweep_once(engine, args)
+    if args.topic == "simulate":
+        from handoff.simulate import main as simulate
+
+        engine.dispose()
+        return simulate(args)
     raise ValueError(f"not a supervisor topic: {args.topic}")

@@ -62,4 +62,7 @@ def _on_alerts(app: web.Application) -> Callable[[int], None]:
 
 def install(app: web.Application) -> None:
     """Add the background jobs and the supervisor's routes to the gateway ``app``."""
+    from handoff.gateway import report_views
+
     app.cleanup_ctx.append(background_jobs(_factory, jobs_for, _on_alerts))
+    report_views.add_routes(app)

@@ -1,10 +1,23 @@
-"""Rasa's REST channel, plus one settling step in every Rasa worker once its model is loaded.
+"""Rasa's REST channel, accepting only the gateway, plus a settling step in every Rasa worker.
 
-The channel itself is Rasa's, unchanged: same name ("rest"), same URL
-(``POST /webhooks/rest/webhook``), same request and answer. ``bot/credentials.yml`` names
-this class instead of ``rest:`` only because a channel's blueprint is the one place Rasa 3.6
-lets our code run in each worker after ``load_agent_on_start`` (a ``before_server_start``
-listener) has loaded the model.
+Same name ("rest"), same URL (``POST /webhooks/rest/webhook``), same request and answer as
+Rasa's, with three differences:
+
+- **Only the gateway may post.** The assistant believes ``metadata.shopper_id`` (whose cases
+  it lists, whose orders it accepts), so a request must carry the gateway's HMAC signature
+  (``channel_auth``; secret ``RASA_CHANNEL_SECRET``). Anything else gets a 401, so neither a
+  neighbour on the network nor a web page posting ``text/plain`` cross-site can speak for a
+  shopper. Without a configured secret every request is refused (fail closed).
+- **A declared body shape and the gateway's limit.** A body that is not
+  ``{"sender", "message", "metadata"}`` gets a 400, a message over 2,000 characters a 413 with a
+  Chinese message saying the limit (Rasa's own channel answered 500 to a JSON list, and spent
+  17 s on 100,000 characters).
+- **No raw text in the log** when a turn fails: only its length (Rasa's channel logs the
+  whole message, phone numbers included); the logging filter masks the rest.
+
+``bot/credentials.yml`` names this class instead of ``rest:``; a channel's blueprint is also the
+one place Rasa 3.6 lets our code run in each worker after ``load_agent_on_start`` (a
+``before_server_start`` listener) has loaded the model.
 
 Why settle: a loaded Rasa worker holds millions of long-lived objects (Rasa's imports,
 TensorFlow among them, the model graph, jieba's dictionary). Python's full garbage collection walks
@@ -25,14 +38,24 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint, Sanic
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
 
+from handoff.log_masking import install_log_masking
 from rasa_extensions import action_result_validation, event_type_lookup
+from rasa_extensions.channel_auth import (
+    SIGNATURE_HEADER,
+    UNSIGNED_ZH,
+    Refused,
+    parse_body,
+    signature_valid,
+)
 
 #: Under Rasa's logger, so that ``rasa run``'s log level (``--verbose``, ``--debug``) applies.
 log = logging.getLogger(f"rasa.{__name__}")
@@ -43,6 +66,7 @@ WARM_UP_TEXT = "我买的电饭煲不加热了，订单号 2024112212345678"
 
 async def settle_worker(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
     """Install the two lookups, warm the model up with one parse, freeze the heap."""
+    install_log_masking()
     action_result_validation.install()
     event_type_lookup.install()
     agent = getattr(app.ctx, "agent", None)
@@ -57,10 +81,55 @@ async def settle_worker(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
 
 
 class SettledRestInput(RestInput):
-    """Rasa's REST channel whose blueprint also settles each worker after start-up."""
+    """Rasa's REST channel for the gateway only; each worker settles after start-up."""
+
+    def __init__(self, secret: str | None = None) -> None:
+        self.secret = os.environ.get("RASA_CHANNEL_SECRET", "") if secret is None else secret
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SettledRestInput:
+        """The secret comes from the environment, never from ``credentials.yml``."""
+        return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Rasa's REST blueprint with :func:`settle_worker` as an after-start listener."""
-        blueprint: Blueprint = super().blueprint(on_new_message)
+        """Rasa's two REST routes, with the checks above, and :func:`settle_worker`."""
+        install_log_masking()
+        if not self.secret:
+            log.error("RASA_CHANNEL_SECRET is not set: the REST channel refuses every message")
+        blueprint = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        async def health(request: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok"})
+
+        async def receive(request: Request) -> response.HTTPResponse:
+            body = request.body or b""
+            if not signature_valid(self.secret, request.headers.get(SIGNATURE_HEADER, ""), body):
+                return response.json({"error": "unauthorised", "message_zh": UNSIGNED_ZH}, 401)
+            try:
+                message = parse_body(body)
+            except Refused as refused:
+                error = {"error": "bad_request", "message_zh": refused.message_zh}
+                return response.json(error, status=refused.status)
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        message.text,
+                        collector,
+                        message.sender,
+                        input_channel=self.name(),
+                        metadata=message.metadata,
+                    )
+                )
+            except asyncio.CancelledError:
+                log.error("turn of %s timed out (%d characters)", message.sender, len(message.text))
+            except Exception:
+                log.exception(
+                    "turn of %s failed (%d characters)", message.sender, len(message.text)
+                )
+            return response.json(collector.messages)
+
+        blueprint.add_route(health, "/", methods=["GET"])
+        blueprint.add_route(receive, "/webhook", methods=["POST"])
         blueprint.after_server_start(settle_worker)
         return blueprint

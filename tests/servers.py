@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
+
+from handoff.gateway.channel_signature import SIGNATURE_HEADER, channel_signature
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -40,10 +43,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http_json(method: str, url: str, body: Any = None, timeout: float = 60.0) -> Any:
+def http_json(
+    method: str,
+    url: str,
+    body: Any = None,
+    timeout: float = 60.0,
+    headers: dict[str, str] | None = None,
+) -> Any:
     data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
+        url,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read().decode("utf-8") or "null")
@@ -57,23 +69,48 @@ class Servers:
     factory: sessionmaker[Session]
     #: The Rasa server's log (all its workers write to it).
     rasa_log: Path
+    #: The secrets the servers were started with (README "Secrets"): the tests talk to Rasa
+    #: the way the gateway does.
+    secrets: dict[str, str]
+
+    def rasa_api(self, path: str) -> str:
+        """The URL of a Rasa HTTP API path, with the API token."""
+        separator = "&" if "?" in path else "?"
+        return f"{self.rasa_url}{path}{separator}token={self.secrets['RASA_TOKEN']}"
+
+    def post_signed(self, body: dict[str, Any]) -> Any:
+        """POST ``body`` to the REST channel, signed as the gateway signs it."""
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        signature = channel_signature(self.secrets["RASA_CHANNEL_SECRET"], data)
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            data=data,
+            method="POST",
+            headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read().decode("utf-8") or "null")
 
     def say(self, sender: str, message: str, shopper_id: str | None = "demo-shopper") -> list[str]:
         """Send one message over the REST channel; return the texts the bot answered."""
         body: dict[str, Any] = {"sender": sender, "message": message}
         if shopper_id is not None:
             body["metadata"] = {"shopper_id": shopper_id}
-        replies = http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook", body)
-        return [reply.get("text", "") for reply in replies]
+        return [reply.get("text", "") for reply in self.post_signed(body)]
 
     def replies(
         self, sender: str, message: str, shopper_id: str = "demo-shopper"
     ) -> list[dict[str, Any]]:
         body = {"sender": sender, "message": message, "metadata": {"shopper_id": shopper_id}}
-        result: list[dict[str, Any]] = http_json(
-            "POST", f"{self.rasa_url}/webhooks/rest/webhook", body
-        )
+        result: list[dict[str, Any]] = self.post_signed(body)
         return result
+
+
+def new_secrets() -> dict[str, str]:
+    """Fresh values for the four secrets of README "Secrets"."""
+    from handoff.service_secrets import SECRETS
+
+    return {name: secrets.token_hex(16) for name in SECRETS}
 
 
 def _get_text(url: str, timeout: float = 5.0) -> str:
@@ -128,19 +165,26 @@ def start_servers(
     engine = prepare_database(database_url)
     action_port, rasa_port = free_port(), free_port()
     endpoints = folder / "endpoints.yml"
+    keys = new_secrets()
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'  headers:\n    X-Actions-Secret: "{keys["ACTIONS_SECRET"]}"\n'
         "tracker_store:\n  type: rasa_extensions.sqlite_tracker_store.SQLiteTrackerStore\n"
         f'  db: "{folder / "tracker.db"}"\n'
         "lock_store:\n  type: rasa_extensions.sqlite_lock_store.SQLiteLockStore\n"
         f'  db: "{folder / "locks.db"}"\n'
     )
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "RASA_TELEMETRY_ENABLED": "false",
-        "SANIC_WORKERS": str(rasa_workers),
-        "ACTION_SERVER_SANIC_WORKERS": os.environ.get("ACTION_WORKERS", "1"),  # as run-services
-    }
+    env = (
+        os.environ
+        | keys
+        | {
+            "DATABASE_URL": database_url,
+            "SANIC_HOST": "127.0.0.1",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SANIC_WORKERS": str(rasa_workers),
+            "ACTION_SERVER_SANIC_WORKERS": os.environ.get("ACTION_WORKERS", "1"),  # as run-services
+        }
+    )
     action_log, rasa_log = folder / "actions.log", folder / "rasa.log"
     actions = subprocess.Popen(
         [str(PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
@@ -164,6 +208,8 @@ def start_servers(
             str(RASA_BIN),
             "run",
             "--enable-api",
+            "--auth-token",
+            keys["RASA_TOKEN"],
             "-i",
             "127.0.0.1",
             "-p",
@@ -185,8 +231,14 @@ def start_servers(
         actions_url = f"http://127.0.0.1:{action_port}"
         rasa_url = f"http://127.0.0.1:{rasa_port}"
         _wait_for(f"{actions_url}/health", actions, action_log, lambda body: body is not None)
-        _wait_for(f"{rasa_url}/status", rasa, rasa_log, lambda body: bool(body.get("model_id")))
-        yield Servers(rasa_url, actions_url, database_url, make_session_factory(engine), rasa_log)
+        _wait_for(
+            f"{rasa_url}/status?token={keys['RASA_TOKEN']}",
+            rasa,
+            rasa_log,
+            lambda body: bool(body.get("model_id")),
+        )
+        factory = make_session_factory(engine)
+        yield Servers(rasa_url, actions_url, database_url, factory, rasa_log, keys)
     finally:
         _stop(rasa)
         _stop(actions)
@@ -211,15 +263,19 @@ def start_gateway(folder: Path, servers: Servers) -> Generator[str, None, None]:
     the demo agent (demo / demo1234). Yields the gateway's base URL; stops it after.
     """
     port = free_port()
-    env = os.environ | {
-        "DATABASE_URL": servers.database_url,
-        "RASA_URL": servers.rasa_url,
-        "HANDOFF_HOST": "127.0.0.1",
-        "HANDOFF_PORT": str(port),
-        "HANDOFF_SECRET": "browser-test-secret",
-        "PYTHONPATH": str(ROOT),
-        "TRIAGE_MODEL_DIR": str(TRIAGE_MODEL.parent),
-    }
+    env = (
+        os.environ
+        | servers.secrets
+        | {
+            "HANDOFF_SECRET": "browser-test-secret",  # bench/gateway_bench.py signs with it
+            "DATABASE_URL": servers.database_url,
+            "RASA_URL": servers.rasa_url,
+            "HANDOFF_HOST": "127.0.0.1",
+            "HANDOFF_PORT": str(port),
+            "PYTHONPATH": str(ROOT),
+            "TRIAGE_MODEL_DIR": str(TRIAGE_MODEL.parent),
+        }
+    )
     log = folder / "gateway.log"
     gateway = subprocess.Popen(
         [str(PYTHON), "-m", "handoff", "serve"],

@@ -81,10 +81,10 @@ def _parse_line(line: str, where: str) -> Example:
     )
 
 
-def data_files(source: Path) -> list[Path]:
-    """The ``.jsonl`` files of a folder (sorted, so hashes are stable), or the file itself."""
+def data_files(source: Path, pattern: str = "*.jsonl") -> list[Path]:
+    """The ``pattern`` files of a folder (sorted, so hashes are stable), or the file itself."""
     if source.is_dir():
-        return sorted(source.glob("*.jsonl"))
+        return sorted(source.glob(pattern))
     return [source]
 
 
@@ -110,11 +110,11 @@ def load_examples(sources: Iterable[Path]) -> list[Example]:
     return examples
 
 
-def fingerprint(sources: Iterable[Path]) -> str:
+def fingerprint(sources: Iterable[Path], pattern: str = "*.jsonl") -> str:
     """SHA-256 over the data files' names and bytes: the artefact records what it was trained on."""
     digest = hashlib.sha256()
     for source in sources:
-        for path in data_files(source):
+        for path in data_files(source, pattern):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()

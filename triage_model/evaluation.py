@@ -64,7 +64,7 @@ def _confusion_png(matrix: list[list[int]], path: Path, title: str) -> None:
     plt.close(figure)
 
 
-def _refused_as_chat(result: TriagePrediction | InvalidText) -> TriagePrediction:
+def refused_as_chat(result: TriagePrediction | InvalidText) -> TriagePrediction:
     """A text the model refuses (👍 alone) is what the gateway treats as no complaint, normal."""
     if isinstance(result, TriagePrediction):
         return result
@@ -84,7 +84,7 @@ def evaluate(
 ) -> Evaluation:
     """Score ``model`` on ``examples`` and write the report files (under ``name`` if given)."""
     all_predictions = [
-        _refused_as_chat(result) for result in model.triage_batch([e.text for e in examples])
+        refused_as_chat(result) for result in model.triage_batch([e.text for e in examples])
     ]
     pairs = [(e, p) for e, p in zip(examples, all_predictions) if e.is_complaint and e.category]
     true_category = [str(e.category) for e, _ in pairs]

@@ -76,9 +76,10 @@ class Candidate:
 #: lost on every comparison (README "Measured figures") and cost most of the training time,
 #: so they are in ``EXTRA_CANDIDATES``, which ``bench/triage_choices.py`` still measures.
 CATEGORY_CANDIDATES: tuple[Candidate, ...] = (
+    # The incumbent first: ``training.choose_candidate`` keeps it unless clearly beaten.
+    Candidate("words+chars + linear SVM", "words+chars", lambda: _calibrated(_svm())),
     Candidate("words + linear SVM", "words", lambda: _calibrated(_svm())),
     Candidate("chars + linear SVM", "chars", lambda: _calibrated(_svm())),
-    Candidate("words+chars + linear SVM", "words+chars", lambda: _calibrated(_svm())),
 )
 
 EXTRA_CANDIDATES: tuple[Candidate, ...] = (

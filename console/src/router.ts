@@ -51,6 +51,24 @@ export const routes: RouteRecordRaw[] = [
     meta: { title: "报表", roles: ["supervisor", "admin"], nav: true },
   },
   {
+    path: "/alerts",
+    name: "alerts",
+    component: () => import("./views/AlertsView.vue"),
+    meta: { title: "警报", roles: ["agent", "supervisor", "admin"], nav: true },
+  },
+  {
+    path: "/incidents",
+    name: "incidents",
+    component: () => import("./views/IncidentsView.vue"),
+    meta: { title: "应急事件", roles: ["supervisor", "admin"] },
+  },
+  {
+    path: "/followups",
+    name: "followups",
+    component: () => import("./views/FollowupsView.vue"),
+    meta: { title: "回访", roles: ["agent", "supervisor"] },
+  },
+  {
     path: "/:rest(.*)*",
     name: "missing",
     component: () => import("./views/MissingView.vue"),

@@ -31,6 +31,10 @@ export interface QueueCard {
   created_at: string;
   claimed_at: string | null;
   due: string;
+  /** When the clock of ``due`` started (for the 80% warning). */
+  deadline_start: string;
+  /** Which deadline ``due`` is: 首次回复 or 处理完成. */
+  deadline_zh: string;
   case_number: string | null;
   category: string | null;
   category_zh: string | null;

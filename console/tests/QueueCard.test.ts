@@ -18,6 +18,8 @@ const card: Card = {
   created_at: "2026-12-02T01:00:00Z",
   claimed_at: null,
   due: "2026-12-02T02:00:00Z",
+  deadline_start: "2026-12-02T01:00:00Z",
+  deadline_zh: "首次回复",
   case_number: "TS261202-ABCD",
   category: "quality",
   category_zh: "商品质量",
@@ -29,7 +31,7 @@ describe("QueueCard", () => {
     const now = Date.parse("2026-12-02T01:50:00Z");
     const wrapper = mount(QueueCard, { props: { card, now, claimable: true } });
     const text = wrapper.text();
-    for (const part of ["访客 AB12", "等待 50 分钟", "商品质量", "紧急", "人身安全·冒烟、烫伤", "烫伤了", "剩 10 分钟", "接手"]) {
+    for (const part of ["访客 AB12", "等待 50 分钟", "商品质量", "紧急", "人身安全·冒烟、烫伤", "烫伤了", "首次回复 剩 10 分钟", "接手"]) {
       expect(text).toContain(part);
     }
     expect(text).not.toMatch(/quality|urgent|waiting/);

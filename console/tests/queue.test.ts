@@ -18,6 +18,8 @@ function card(id: number, extra: Partial<QueueCard> = {}): QueueCard {
     created_at: "2026-12-02T01:00:00Z",
     claimed_at: null,
     due: "2026-12-03T01:00:00Z",
+    deadline_start: "2026-12-02T01:00:00Z",
+    deadline_zh: "首次回复",
     case_number: null,
     category: null,
     category_zh: null,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -21,11 +20,14 @@ from handoff import agents as agent_store
 from handoff.canned import list_replies, reply_dict
 from handoff.console_present import agent_names, case_view, shopper_label
 from handoff.console_queue import console_queue
+from handoff.gateway import http_input, shapes
 from handoff.gateway.access import json_error, request_agent, requires_role
+from handoff.gateway.client_address import came_over_https, client_address
 from handoff.gateway.guards import SESSION_COOKIE, require_origin
 from handoff.gateway.hub import QUEUE_TOPIC, Subscription
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
 from handoff.gateway.pages import login_page
+from handoff.gateway.request_limits import login_refusal
 from handoff.gateway.service import PRESENCE_INTERVAL, AgentRef, Gateway, GatewayError
 from handoff.messages import messages_after
 from handoff.models import Case
@@ -49,9 +51,14 @@ async def login_form(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.StreamResponse:
     require_origin(request)
-    form = await request.post()
-    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    form = await http_input.form(request, shapes.LoginForm)
+    name, password = form.name, form.password
     gateway = request.app[GATEWAY]
+    refusal = await login_refusal(gateway, name, client_address(request))
+    if refusal is not None:
+        return web.Response(
+            text=login_page(refusal.message_zh, name=name), content_type="text/html", status=429
+        )
 
     def work(session: Any) -> str | None:
         agent = agent_store.authenticate(session, name, password)
@@ -68,7 +75,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         token,
         httponly=True,
         samesite="Strict",
-        secure=request.app[SETTINGS].secure_cookies,
+        secure=request.app[SETTINGS].secure_cookies or came_over_https(request),
         path="/",
         max_age=int(agent_store.SESSION_LIFETIME.total_seconds()),
     )
@@ -86,25 +93,25 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 def _error(error: GatewayError) -> web.Response:
-    return web.json_response({"error": error.message_zh}, status=error.status)
+    refusal = shapes.Refusal(error.status, "refused", error.message_zh)
+    return web.json_response(refusal.body(), status=error.status)
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
-    """The request's JSON object, or a 400 in Chinese."""
-    try:
-        body = await request.json()
-    except ValueError:
-        raise json_error("请求格式不正确。", 400) from None
-    if not isinstance(body, dict):
-        raise json_error("请求格式不正确。", 400)
-    return body
+    """The request's JSON object (size and nesting bounded by shapes), or a 400 in Chinese."""
+    return dict((await http_input.json_body(request, shapes.AnyObject)).root)
 
 
 def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise json_error("请求格式不正确。", 400)
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except ValueError:
         raise json_error("请求格式不正确。", 400) from None
+    if not 0 <= number <= shapes.MAX_ID:
+        raise json_error("请求格式不正确。", 400)
+    return number
 
 
 @requires_role("agent", "trainer", "supervisor", "admin")
@@ -141,9 +148,9 @@ async def queue(request: web.Request) -> web.Response:
 @requires_role("agent")
 async def claim(request: web.Request) -> web.Response:
     agent = request_agent(request)
-    body = await json_body(request)
+    body = await http_input.json_body(request, shapes.ClaimBody)
     try:
-        conversation_id = await request.app[GATEWAY].claim(agent, _int(body.get("entry_id", 0)))
+        conversation_id = await request.app[GATEWAY].claim(agent, body.entry_id)
     except GatewayError as error:
         return _error(error)
     return web.json_response({"conversation_id": conversation_id})
@@ -236,11 +243,15 @@ async def act(request: web.Request) -> web.Response:
     body = await json_body(request)
     try:
         if action == "reply":
-            await gateway.reply(agent, conversation_id, str(body.get("text", "")))
+            reply = await http_input.json_body(request, shapes.TextBody)
+            await gateway.reply(agent, conversation_id, reply.text)
         elif action == "note":
-            if not str(body.get("text", "")).strip():
+            written = await http_input.json_body(request, shapes.TextBody)
+            if not written.text:
                 raise GatewayError("请先写下备注内容。")
-            await gateway.case_action(agent, conversation_id, {**body, "type": action})
+            await gateway.case_action(
+                agent, conversation_id, {"type": action, "text": written.text}
+            )
         elif action in {"correct", "status"}:
             await gateway.case_action(agent, conversation_id, {**body, "type": action})
         elif action == "transfer":
@@ -278,7 +289,8 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
         presence_due = 0.0
         loop = asyncio.get_running_loop()
         while not ws.closed:
-            if loop.time() >= presence_due:
+            # Presence tells shoppers someone can answer: agents only, not supervisors watching.
+            if "agent" in agent.roles and loop.time() >= presence_due:
                 await gateway.db(lambda s: agent_store.touch(s, agent.id))
                 presence_due = loop.time() + PRESENCE_INTERVAL.total_seconds()
             snapshot = await queue_snapshot(gateway)
@@ -302,26 +314,20 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
                 continue
-            try:
-                data = json.loads(frame.data)
-            except ValueError:
-                continue
-            if not isinstance(data, dict):
-                continue
-            if data.get("type") == "watch":
+            data = shapes.parse_agent_frame(frame.data)
+            if isinstance(data, shapes.FrameRefusal):
+                await send(data.refusal.frame(data.client_id))
+            elif isinstance(data, shapes.WatchFrame):
                 previous = watched["conversation_id"]
                 if previous:
                     gateway.hub.unsubscribe(previous, subscription)
-                conversation_id = str(data.get("conversation_id") or "")[:128] or None
+                conversation_id = data.conversation_id or None
                 watched["conversation_id"] = conversation_id
-                try:
-                    watched["after"] = max(0, int(data.get("after") or 0))
-                except (TypeError, ValueError):
-                    watched["after"] = 0
+                watched["after"] = data.after
                 if conversation_id:
                     gateway.hub.subscribe(conversation_id, subscription)
                 subscription.event.set()
-            elif data.get("type") == "typing" and watched["conversation_id"]:
+            elif watched["conversation_id"]:  # typing
                 gateway.hub.changed(watched["conversation_id"], {"type": "typing", "who": "agent"})
     finally:
         gateway.hub.unsubscribe(QUEUE_TOPIC, subscription)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -24,15 +25,19 @@ from handoff import supervision_jobs
 from handoff.agents import ensure_demo_agent
 from handoff.db import make_session_factory, prepare_database, transaction
 from handoff.gateway import agent_views, review_views, shopper_views
+from handoff.gateway.housekeeping import housekeeping
 from handoff.gateway.hub import Hub
-from handoff.gateway.identity import sign
+from handoff.gateway.identity import STOREFRONT_SIGNATURE_LIFETIME, sign_shopper
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
 from handoff.gateway.live_screening import LiveScreener, follow_live_model
+from handoff.gateway.malformed_requests import install_malformed_request_filter
 from handoff.gateway.pages import storefront_page
 from handoff.gateway.rasa import Assistant, RasaHttp
 from handoff.gateway.screening import Screener
+from handoff.gateway.security_headers import add_security_headers
 from handoff.gateway.service import Gateway
 from handoff.gateway.settings import Settings
+from handoff.log_masking import install_log_masking
 from handoff.review.background import harvesting
 from handoff.training.live_triage import LiveTriageModel
 from handoff.training.registry import triage_root
@@ -63,6 +68,7 @@ def make_app(
 ) -> web.Application:
     """Build the gateway. ``assistant`` and ``screener`` replace Rasa and the model in tests."""
     app = web.Application(client_max_size=settings.max_upload_bytes + 64 * 1024)
+    install_malformed_request_filter()
     app[SETTINGS] = settings
     app[SOCKETS] = weakref.WeakSet()
 
@@ -80,7 +86,9 @@ def make_app(
         bot = (
             assistant(client, settings)
             if assistant
-            else RasaHttp(client, settings.rasa_url, settings.rasa_token)
+            else RasaHttp(
+                client, settings.rasa_url, settings.rasa_token, settings.rasa_channel_secret
+            )
         )
         live = screener if screener is not None else await _live_screener(factory)
         gateway = Gateway(factory, bot, live, Hub(), settings.secret)
@@ -109,12 +117,15 @@ def make_app(
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(housekeeping)
     supervision_jobs.install(app)  # after resources: the jobs use the gateway's database
     app.on_shutdown.append(close_sockets)
+    app.on_response_prepare.append(add_security_headers)
 
     async def storefront(request: web.Request) -> web.Response:
         shopper = settings.demo_shopper
-        page = storefront_page(shopper, sign(settings.secret, shopper))
+        expires = int(time.time()) + STOREFRONT_SIGNATURE_LIFETIME
+        page = storefront_page(shopper, sign_shopper(settings.secret, shopper, expires))
         return web.Response(text=page, content_type="text/html")
 
     app.add_routes(
@@ -136,4 +147,6 @@ def serve(settings: Settings) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger().setLevel(logging.INFO)  # `python -m handoff` set WARNING for the CLI
+    install_log_masking()
     web.run_app(make_app(settings), host=settings.host, port=settings.port)

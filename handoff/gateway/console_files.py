@@ -17,7 +17,7 @@ from aiohttp import web
 from handoff.gateway.guards import current_agent
 
 DEFAULT_DIST: Final = Path(__file__).resolve().parents[2] / "console" / "dist"
-_ASSET_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_ASSET_NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")  # vite: _plugin-vue…
 NOT_BUILT_ZH: Final = (
     "<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>客服工作台</title>"
     "<body style='font-family:sans-serif;padding:40px'><h1>客服工作台尚未构建</h1>"

@@ -7,12 +7,15 @@ tiny fake Rasa app, and another bot could stand in.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 from urllib.parse import quote
 
 import aiohttp
+
+from handoff.gateway.channel_signature import SIGNATURE_HEADER, channel_signature
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +64,30 @@ class Assistant(Protocol):
 class RasaHttp:
     """:class:`Assistant` over Rasa's HTTP API (REST channel and ``--enable-api``)."""
 
-    def __init__(self, client: aiohttp.ClientSession, base_url: str, token: str = "") -> None:
+    def __init__(
+        self,
+        client: aiohttp.ClientSession,
+        base_url: str,
+        token: str = "",
+        channel_secret: str = "",
+    ) -> None:
         self._client = client
         self._base = base_url.rstrip("/")
         self._params = {"token": token} if token else {}
+        self._channel_secret = channel_secret
 
     async def _post(self, path: str, body: Any, params: dict[str, str] | None = None) -> Any:
+        """POST ``body``: signed for the REST channel, with the API token for the rest."""
+        data = json.dumps(body, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json"}
+        if path.startswith("/webhooks/"):
+            headers[SIGNATURE_HEADER] = channel_signature(self._channel_secret, data)
         try:
             async with self._client.post(
-                self._base + path, json=body, params={**self._params, **(params or {})}
+                self._base + path,
+                data=data,
+                headers=headers,
+                params={**self._params, **(params or {})},
             ) as response:
                 if response.status >= 400:
                     detail = (await response.text())[:200]

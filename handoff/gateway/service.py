@@ -29,6 +29,7 @@ from handoff.db import transaction
 from handoff.escalation import Escalation, escalate_conversation
 from handoff.gateway.hub import QUEUE_TOPIC, Hub
 from handoff.gateway.identity import ANON_PREFIX, Identity, sign
+from handoff.gateway.payload_guard import text_for_assistant
 from handoff.gateway.rasa import Assistant, AssistantUnavailable, BotReply
 from handoff.gateway.screening import Screener
 from handoff.gateway.shopper_states import shopper_state, waiting_notice
@@ -339,6 +340,10 @@ class Gateway:
 
         ``patience`` is how many seconds to keep trying an assistant that is not answering.
         """
+        from handoff.gateway import supervision_hooks  # 回访 answers, incident notices
+
+        if await supervision_hooks.before_route(self, identity, message):
+            return
         conversation_id = identity.conversation_id
         triage = await self.screener.screen(message.text) if message.text.strip() else None
         if triage is not None:
@@ -394,7 +399,11 @@ class Gateway:
     ) -> None:
         conversation_id = identity.conversation_id
         self.hub.changed(conversation_id, {"type": "typing", "who": "bot"})
-        text = message.text or (PHOTO_TURN if message.attachment_id is not None else "")
+        typed = message.text
+        if typed:  # what the shopper typed; the gateway's own photo turn is a real payload
+            text = await self.db(lambda s: text_for_assistant(s, conversation_id, typed))
+        else:
+            text = PHOTO_TURN if message.attachment_id is not None else ""
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + patience, 0.5
         while True:
@@ -653,11 +662,13 @@ class Gateway:
             finish_entry(session, entry)
             return entry.shopper_id
 
-        shopper_id = await self.db(work)
-        self.hub.changed(QUEUE_TOPIC)
-        identity = Identity(shopper_id=shopper_id, anonymous=shopper_id.startswith("anon-"))
-        await self._store(identity, "system", f"人工客服 {agent.display_name} 已结束服务。")
+        # The lock first: a rating typed the moment "已结束服务" shows waits for the resumed
+        # assistant and its rating question, instead of reaching the paused one.
         async with self._lock(conversation_id):
+            shopper_id = await self.db(work)
+            self.hub.changed(QUEUE_TOPIC)
+            identity = Identity(shopper_id=shopper_id, anonymous=shopper_id.startswith("anon-"))
+            await self._store(identity, "system", f"人工客服 {agent.display_name} 已结束服务。")
             try:
                 replies = await self.assistant.hand_back(conversation_id, resolved=True)
             except AssistantUnavailable as error:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Final
 
 from handoff.db import database_url
 from handoff.review.harvest import tracker_url
+from handoff.service_secrets import read_secret
 
 DEFAULT_PORT: Final = 8080
 DEFAULT_RASA_URL: Final = "http://127.0.0.1:5005"
@@ -23,16 +23,7 @@ def _secret(env: Mapping[str, str], var_dir: Path) -> bytes:
     A generated secret lets the demo run out of the box; a real storefront shares the value
     with the gateway through the environment.
     """
-    value = env.get("HANDOFF_SECRET", "").strip()
-    if value:
-        return value.encode()
-    path = var_dir / "handoff_secret"
-    if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return read_secret("HANDOFF_SECRET", var_dir, env).encode()
 
 
 @dataclass(frozen=True)
@@ -45,6 +36,10 @@ class Settings:
     port: int = DEFAULT_PORT
     rasa_url: str = DEFAULT_RASA_URL
     rasa_token: str = ""
+    #: Signs what the gateway posts to Rasa's REST channel (``channel_signature``).
+    rasa_channel_secret: str = ""
+    #: Addresses of reverse proxies whose ``X-Forwarded-Proto`` / ``X-Forwarded-For`` count.
+    trusted_proxies: tuple[str, ...] = ()
     #: Origins besides the gateway's own that may open the shopper WebSocket (storefronts).
     allowed_origins: tuple[str, ...] = ()
     max_upload_bytes: int = MAX_UPLOAD_BYTES
@@ -74,7 +69,11 @@ class Settings:
             host=env.get("HANDOFF_HOST", "127.0.0.1"),
             port=int(env.get("HANDOFF_PORT", DEFAULT_PORT)),
             rasa_url=env.get("RASA_URL", DEFAULT_RASA_URL).rstrip("/"),
-            rasa_token=env.get("RASA_TOKEN", ""),
+            rasa_token=read_secret("RASA_TOKEN", var, env),
+            rasa_channel_secret=read_secret("RASA_CHANNEL_SECRET", var, env),
+            trusted_proxies=tuple(
+                p.strip() for p in env.get("HANDOFF_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
             allowed_origins=tuple(o for o in origins if o),
             secure_cookies=env.get("HANDOFF_SECURE_COOKIES", "") in {"1", "true", "yes"},
             demo_shopper=env.get("HANDOFF_DEMO_SHOPPER", "demo-shopper"),

@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 from typing import Any, Final
 
 from aiohttp import WSMsgType, web
 
 from handoff.chat_models import Attachment
+from handoff.gateway import http_input, shapes, supervision_hooks
+from handoff.gateway.client_address import client_address
 from handoff.gateway.guards import current_agent, require_origin
 from handoff.gateway.hub import Subscription
 from handoff.gateway.identity import Identity, resolve_identity
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
+from handoff.gateway.request_limits import message_refusal, upload_refusal
 from handoff.gateway.service import GatewayError, attachment_token
-from handoff.messages import MAX_TEXT_CHARS, store_attachment
+from handoff.messages import store_attachment
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +37,33 @@ IMAGE_SIGNATURES: Final = {
 }
 
 
-def _identity(request: web.Request) -> Identity:
-    query = request.query
-    return resolve_identity(
-        request.app[SETTINGS].secret,
-        query.get("shopper", ""),
-        query.get("sig", ""),
-        query.get("anon", ""),
-    )
+#: How long a protocol-v2 socket may take to send its ``hello`` frame.
+HELLO_TIMEOUT_SECONDS: Final = 15.0
+UPLOAD_TOO_LARGE: Final = shapes.Refusal(413, "too_large", "图片不能超过 5 MB。")
+NO_PHOTO: Final = shapes.Refusal(400, "no_photo", "没有收到图片。")
+NOT_A_PHOTO: Final = shapes.Refusal(415, "not_a_photo", "只能上传 JPG、PNG、GIF 或 WebP 图片。")
+
+
+def _identity(request: web.Request, params: shapes.ShopperQuery | None = None) -> Identity:
+    """The identity of the v1 credentials in the query (the previous widget sends them)."""
+    params = params or http_input.query(request, shapes.ShopperQuery)
+    return resolve_identity(request.app[SETTINGS].secret, params.shopper, params.sig, params.anon)
+
+
+async def _hello(request: web.Request, ws: web.WebSocketResponse) -> shapes.HelloFrame | None:
+    """Protocol v2: the first frame carries the credentials; None if it never comes."""
+    try:
+        frame = await ws.receive(timeout=HELLO_TIMEOUT_SECONDS)
+    except asyncio.TimeoutError:
+        return None
+    if frame.type != WSMsgType.TEXT:
+        return None
+    hello = shapes.parse_shopper_frame(frame.data)
+    if isinstance(hello, shapes.HelloFrame):
+        return hello
+    refusal = hello.refusal if isinstance(hello, shapes.FrameRefusal) else shapes.BAD_FRAME
+    await ws.send_json(refusal.frame())
+    return None
 
 
 def image_type(data: bytes) -> str | None:
@@ -59,14 +80,22 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
     """The widget's live channel: history, then messages both ways."""
     require_origin(request, shopper=True)
     gateway = request.app[GATEWAY]
-    identity = _identity(request)
-    try:
-        after = max(0, int(request.query.get("after", "0")))
-    except ValueError:
-        after = 0
+    params = http_input.query(request, shapes.ShopperQuery)
+    address = client_address(request)
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
     request.app[SOCKETS].add(ws)
+    if params.v >= 2:  # credentials in the first frame, not in the URL
+        hello = await _hello(request, ws)
+        if hello is None:
+            await ws.close(code=4401, message=b"hello expected")
+            return ws
+        identity = resolve_identity(
+            request.app[SETTINGS].secret, hello.shopper, hello.sig, hello.anon
+        )
+        after = hello.after
+    else:
+        identity, after = _identity(request, params), params.after
     conversation_id = identity.conversation_id
     subscription = Subscription()
     gateway.hub.subscribe(conversation_id, subscription)
@@ -119,21 +148,17 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
         await send({"type": "history", "messages": history})
         await push_state()
         pushing = asyncio.create_task(pusher())
+        await supervision_hooks.on_shopper_open(gateway, identity)  # a due 回访 is asked
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
                 continue
-            try:
-                data = json.loads(frame.data)
-            except ValueError:
-                continue
-            if not isinstance(data, dict):
-                continue
-            if data.get("type") == "typing":
+            data = shapes.parse_shopper_frame(frame.data)
+            if isinstance(data, shapes.FrameRefusal):
+                await send(data.refusal.frame(data.client_id))
+            elif isinstance(data, shapes.TypingFrame):
                 gateway.hub.changed(conversation_id, {"type": "typing", "who": "shopper"})
-                continue
-            if data.get("type") != "message":
-                continue
-            await _handle_message(gateway, identity, data, send)
+            elif isinstance(data, shapes.MessageFrame):
+                await _handle_message(gateway, identity, data, send, address)
     finally:
         gateway.hub.unsubscribe(conversation_id, subscription)
         if pushing is not None:
@@ -144,25 +169,26 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
 
 
 async def _handle_message(
-    gateway: Any, identity: Identity, data: dict[str, Any], send: Any
+    gateway: Any, identity: Identity, data: shapes.MessageFrame, send: Any, address: str
 ) -> None:
-    text = str(data.get("text") or "").strip()[:MAX_TEXT_CHARS]
-    client_id = str(data.get("client_id") or "")[:64] or None
-    attachment_id = data.get("attachment_id")
-    if not isinstance(attachment_id, int) or isinstance(attachment_id, bool):
-        attachment_id = None
+    text, client_id, attachment_id = data.text, data.client_id or None, data.attachment_id
     # A quick reply: ``text`` is the button's payload, ``display`` its title (checked later
     # against the buttons the assistant offered; shown as plain text either way).
-    display = data.get("display")
-    display = display.strip()[:MAX_TEXT_CHARS] if isinstance(display, str) else None
+    display = data.display or None
     if not text and attachment_id is None:
+        await send(shapes.Refusal(400, "empty", shapes.EMPTY_ZH).frame(client_id))
+        return
+    refusal = await message_refusal(gateway, identity, address)
+    if refusal is not None:
+        await send(refusal.frame(client_id))
         return
     try:
         message, _new = await gateway.receive(
             identity, text, client_id=client_id, attachment_id=attachment_id, display=display
         )
     except GatewayError as error:
-        await send({"type": "error", "client_id": client_id, "message": error.message_zh})
+        refused = shapes.Refusal(error.status, "refused", error.message_zh)
+        await send(refused.frame(client_id))
         return
     await send({"type": "ack", "client_id": client_id, "id": message.id})
     # Also for a resend: routing skips a message already routed, and routes one that a
@@ -176,20 +202,15 @@ async def upload(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     identity = _identity(request)
     if request.content_length is not None and request.content_length > settings.max_upload_bytes:
-        return web.json_response({"error": "图片不能超过 5 MB。"}, status=413)
-    reader = await request.multipart()
-    part = await reader.next()
-    if part is None or not hasattr(part, "read_chunk"):
-        return web.json_response({"error": "没有收到图片。"}, status=400)
-    data = bytearray()
-    while chunk := await part.read_chunk():
-        data.extend(chunk)
-        if len(data) > settings.max_upload_bytes:
-            return web.json_response({"error": "图片不能超过 5 MB。"}, status=413)
+        raise http_input.RefusedRequest(UPLOAD_TOO_LARGE)
+    gateway = request.app[GATEWAY]
+    refusal = await upload_refusal(gateway, identity, client_address(request))
+    if refusal is not None:
+        raise http_input.RefusedRequest(refusal)
+    data = await _photo_bytes(request, settings.max_upload_bytes)
     content_type = image_type(bytes(data))
     if content_type is None:
-        return web.json_response({"error": "只能上传 JPG、PNG、GIF 或 WebP 图片。"}, status=415)
-    gateway = request.app[GATEWAY]
+        raise http_input.RefusedRequest(NOT_A_PHOTO)
     attachment = await gateway.db(
         lambda s: store_attachment(
             s,
@@ -204,15 +225,35 @@ async def upload(request: web.Request) -> web.Response:
     )
 
 
+async def _photo_bytes(request: web.Request, limit: int) -> bytearray:
+    """The first part of a multipart body, at most ``limit`` bytes, or a 4xx."""
+    try:
+        reader = await request.multipart()
+        part = await reader.next()
+        if part is None or not hasattr(part, "read_chunk"):
+            raise http_input.RefusedRequest(NO_PHOTO)
+        data = bytearray()
+        while chunk := await part.read_chunk():
+            data.extend(chunk)
+            if len(data) > limit:
+                raise http_input.RefusedRequest(UPLOAD_TOO_LARGE)
+    except (ValueError, AssertionError, LookupError, asyncio.IncompleteReadError):
+        raise http_input.RefusedRequest(NO_PHOTO) from None
+    if not data:
+        raise http_input.RefusedRequest(NO_PHOTO)
+    return data
+
+
 async def attachment(request: web.Request) -> web.Response:
     """Serve a photo to whoever holds its URL token, or to a logged-in agent."""
     gateway = request.app[GATEWAY]
     try:
-        attachment_id = int(request.match_info["attachment_id"])
-    except ValueError:
+        wanted = http_input.path_and_query(request, shapes.AttachmentPath)
+    except http_input.RefusedRequest:
         raise web.HTTPNotFound() from None
+    attachment_id = wanted.attachment_id
     expected = attachment_token(request.app[SETTINGS].secret, attachment_id)
-    token_ok = hmac.compare_digest(expected, request.query.get("t", ""))
+    token_ok = hmac.compare_digest(expected.encode(), wanted.t.encode())
     if not token_ok and await current_agent(request) is None:
         raise web.HTTPNotFound()
     row = await gateway.db(lambda s: s.get(Attachment, attachment_id))

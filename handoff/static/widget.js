@@ -256,9 +256,13 @@
   function connect() {
     if (state.timer) { clearTimeout(state.timer); state.timer = null; }
     if (state.ws && state.ws.readyState < 2) return;  // connecting or open already
-    var ws = new WebSocket(base.replace(/^http/, "ws") + "/ws?" + query());
+    // Protocol v2: the credentials go in the first frame, not in the URL (README "Identity frame").
+    var ws = new WebSocket(base.replace(/^http/, "ws") + "/ws?v=2");
     state.ws = ws;
-    ws.onopen = function () { outbox.forEach(transmit); };
+    ws.onopen = function () {
+      ws.send(JSON.stringify({ type: "hello", shopper: shopper, sig: sig, anon: anonToken(), after: 0 }));
+      outbox.forEach(transmit);
+    };
     ws.onmessage = function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }

@@ -46,6 +46,8 @@ DOMAIN: dict[str, Any] = {
     },
 }
 
+DEMO_SHOPPER = "demo-shopper"
+
 INITIAL_SLOTS: dict[str, Any] = {name: None for name in DOMAIN["slots"]} | {
     "no_order": False,
     "order_attempts": 0.0,
@@ -83,7 +85,12 @@ def user_event(
     confidence: float = 0.95,
     ranking: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A ``user`` event as Rasa sends it to the action server."""
+    """A ``user`` event as Rasa sends it to the action server.
+
+    ``metadata`` defaults to what the gateway sends for the demo shopper, who owns the demo
+    orders (the complaint form accepts only the shopper's own orders).
+    """
+    metadata = {"shopper_id": DEMO_SHOPPER} if metadata is None else metadata
     return {
         "event": "user",
         "text": text,

@@ -106,7 +106,7 @@ def test_shopper_id_falls_back_to_sender(
     dispatcher: CollectingDispatcher, factory: sessionmaker[Session]
 ) -> None:
     tracker = make_tracker(
-        [user_event("/affirm", "affirm")],
+        [user_event("/affirm", "affirm", metadata={})],
         slots={
             "complaint_confirmed": True,
             "no_order": True,

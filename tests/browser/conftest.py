@@ -91,5 +91,16 @@ def log_in_demo_agent(console: Any, base_url: str) -> None:
     console.fill("input[name=name]", "demo")
     console.fill("input[name=password]", "demo1234")
     console.click("button[type=submit]")
-    expect(console).to_have_url(re.compile(r"/agent$"))
+    expect(console).to_have_url(re.compile(r"/agent/?$"))
     expect(console.locator("header")).to_contain_text("演示客服")
+
+
+def pick(page: Any, select: Any, label: str) -> None:
+    """Choose ``label`` in an Element Plus select: open it, click the option with that text."""
+    import re
+
+    select.click()
+    option = page.locator(".el-select-dropdown__item:visible").filter(
+        has_text=re.compile(f"^\\s*{re.escape(label)}\\s*$")
+    )
+    option.first.click()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import STEP_MS, Stack, log_in_demo_agent, new_page
+from tests.browser.conftest import STEP_MS, Stack, log_in_demo_agent, new_page, pick
 
 pytestmark = pytest.mark.slow
 
@@ -53,18 +53,18 @@ def test_urgent_complaint_reaches_an_agent_and_ends_with_a_rating(
         expect(widget.locator(".dxr-status")).to_contain_text("排队中")
 
         # It shows up in the agent's queue as urgent; the agent claims it.
-        waiting = console.locator("#waiting li", has_text="冒烟")
+        waiting = console.locator("#waiting .card", has_text="冒烟")
         expect(waiting).to_have_count(1)
         expect(waiting).to_contain_text("紧急")
         waiting.locator("button.claim").click()
         transcript = console.locator("#transcript")
         expect(transcript).to_contain_text("冒烟")
-        expect(console.locator("#claimed li")).to_have_count(1)
+        expect(console.locator("#mine .card")).to_have_count(1)
         expect(widget.locator(".dxr-log")).to_contain_text("已接入")
         expect(widget.locator(".dxr-status")).to_have_text("客服 演示客服 已接入")
 
         # Live chat both ways.
-        console.locator("#conversation input[placeholder='回复顾客']").fill(AGENT_REPLY)
+        console.locator("#conversation .reply-input textarea").fill(AGENT_REPLY)
         console.locator("#conversation button.send").click()
         expect(widget.locator(".dxr-agent", has_text=AGENT_REPLY)).to_be_visible()
         expect(widget.locator(".dxr-agent .dxr-who").first).to_contain_text("人工客服 演示客服")
@@ -81,17 +81,18 @@ def test_urgent_complaint_reaches_an_agent_and_ends_with_a_rating(
         _no_injected_image(console, "#transcript")
 
         # The agent resolves with a refund; the assistant takes over and asks for a rating.
-        side = console.locator("#conversation .side")
-        side.locator("select:has(option[value=refund])").select_option("refund")
-        side.locator("button.resolve").click()
-        expect(console.locator("#conversation")).to_be_hidden()
+        console.locator("#conversation button.resolve-open").click()
+        form = console.locator(".resolve-form")
+        pick(console, form.locator(".resolution"), "退款")
+        form.locator("button.resolve").click()
+        expect(console.locator("#conversation")).to_have_count(0)
         expect(widget.locator(".dxr-log")).to_contain_text("已结束服务")
         rating = widget.locator(".dxr-msg", has_text="打个分")
         expect(rating).to_be_visible()
         for score in range(1, 6):
             expect(rating.locator(".dxr-quick", has_text=f"{score} 分")).to_be_visible()
         expect(widget.locator(".dxr-status")).to_have_text("智能客服小助手")
-        expect(console.locator("#claimed li")).to_have_count(0)
+        expect(console.locator("#mine .card")).to_have_count(0)
         _no_injected_image(shop, "body")
         _no_injected_image(console, "body")
         assert dialogs == []

@@ -18,6 +18,7 @@ import re
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +31,7 @@ from sqlalchemy import select
 
 from handoff.chat_models import Message
 from handoff.gateway.app import STATIC_DIR
-from handoff.gateway.identity import Identity, sign
+from handoff.gateway.identity import Identity, sign_shopper
 from tests.browser.conftest import STEP_MS, log_in_demo_agent, new_page
 from tests.servers import (
     PYTHON,
@@ -82,16 +83,20 @@ class RestartableGateway:
         self.url = f"http://127.0.0.1:{self.port}"
         self.folder = folder
         self.log = folder / "gateway.log"
-        self.env = os.environ | {
-            "DATABASE_URL": servers.database_url,
-            "RASA_URL": servers.rasa_url,
-            "HANDOFF_HOST": "127.0.0.1",
-            "HANDOFF_PORT": str(self.port),
-            "HANDOFF_SECRET": "browser-test-secret",
-            "PYTHONPATH": str(ROOT),
-            "TRIAGE_MODEL_DIR": str(TRIAGE_MODEL.parent),
-            "HANDOFF_ALLOWED_ORIGINS": allowed_origins,
-        }
+        self.env = (
+            os.environ
+            | servers.secrets
+            | {
+                "DATABASE_URL": servers.database_url,
+                "RASA_URL": servers.rasa_url,
+                "HANDOFF_HOST": "127.0.0.1",
+                "HANDOFF_PORT": str(self.port),
+                "HANDOFF_SECRET": "browser-test-secret",
+                "PYTHONPATH": str(ROOT),
+                "TRIAGE_MODEL_DIR": str(TRIAGE_MODEL.parent),
+                "HANDOFF_ALLOWED_ORIGINS": allowed_origins,
+            }
+        )
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -166,7 +171,8 @@ class ShopServer:
 
     def add_page(self, path: str, gateway: RestartableGateway, shopper: str) -> str:
         """A page where ``shopper`` is signed in; returns its URL."""
-        signature = sign(gateway.env["HANDOFF_SECRET"].encode(), shopper)
+        expires = int(time.time()) + 3600
+        signature = sign_shopper(gateway.env["HANDOFF_SECRET"].encode(), shopper, expires)
         self.pages[path] = (
             '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             "<title>小二优选</title></head><body><header>小二优选</header>"
@@ -365,12 +371,12 @@ def test_a_claimed_urgent_conversation_survives_a_restart(
         _say(widget, URGENT)
         expect(widget.locator(".dxr-system", has_text="优先转接人工客服")).to_have_count(1)
         expect(status).to_contain_text("排队中")  # queued; the demo agent is online
-        waiting = console.locator("#waiting li", has_text="冒烟")
+        waiting = console.locator("#waiting .card", has_text="冒烟")
         expect(waiting).to_have_count(1)
         expect(waiting).to_contain_text("紧急")
         waiting.locator("button.claim").click()
         expect(widget.locator(".dxr-system", has_text="已接入")).to_have_count(1)
-        expect(console.locator("#claimed li")).to_have_count(1)
+        expect(console.locator("#mine .card")).to_have_count(1)
         expect(console.locator("#transcript .msg.system", has_text="已接入")).to_have_count(1)
         claimed = _shows_the_store(console, CONSOLE_ROWS, gateway)
         assert _shows_the_store(shop, WIDGET_ROWS, gateway) == claimed
@@ -394,10 +400,10 @@ def test_a_claimed_urgent_conversation_survives_a_restart(
         expect(
             console.locator("#transcript .msg.shopper", has_text=TYPED_WHILE_DOWN)
         ).to_have_count(1)
-        expect(console.locator("#claimed li")).to_have_count(1)
+        expect(console.locator("#mine .card")).to_have_count(1)
 
         # The agent's reply after the restart reaches the shopper.
-        console.locator("#conversation input[placeholder='回复顾客']").fill(AGENT_REPLY)
+        console.locator("#conversation .reply-input textarea").fill(AGENT_REPLY)
         console.locator("#conversation button.send").click()
         expect(widget.locator(".dxr-agent", has_text=AGENT_REPLY)).to_have_count(1)
         expect(console.locator("#transcript .msg.agent", has_text=AGENT_REPLY)).to_have_count(1)
@@ -411,7 +417,7 @@ def test_a_claimed_urgent_conversation_survives_a_restart(
 
         # A reloaded console shows the transcript once more, in order.
         console.reload()
-        console.locator("#claimed li").click()
+        console.locator("#mine .card").click()
         assert _shows_the_store(console, CONSOLE_ROWS, gateway) == final
         assert dialogs == []
     finally:
@@ -497,7 +503,7 @@ def test_messages_typed_offline_survive_a_reload_and_are_sent_once(
 
         log_in_demo_agent(console, gateway.url)
         _say(widget, "转人工")
-        waiting = console.locator("#waiting li", has_text="转人工")
+        waiting = console.locator("#waiting .card", has_text="电饭煲")
         expect(waiting).to_have_count(1)
         waiting.locator("button.claim").click()
         expect(console.locator("#transcript .msg.system", has_text="已接入")).to_have_count(1)

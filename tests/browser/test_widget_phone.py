@@ -1,7 +1,8 @@
 """A shopper on a phone (320 and 390 px wide) in Debian's Chromium, against the real stack.
 
-Open, complain, send a photo, reload, get messages while the chat is closed, close; then an
-urgent message while the chat already waits in the queue. The agent side is driven through
+Open, complain, send a photo, reload, get messages while the chat is closed, close; an
+urgent message while the chat already waits in the queue; and the previous release's widget
+against today's gateway. The agent side is driven through
 the console's HTTP API (the console's own journeys test its screens). Screenshots go to
 ``reports/screens/`` and are meant to be looked at.
 """
@@ -15,6 +16,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import select
@@ -108,9 +110,9 @@ class AgentApi:
         )
         assert response.ok, response.status
 
-    def claim_waiting(self, text: str) -> str:
+    def claim_waiting(self, shopper_id: str) -> str:
         queue = self.request.get(f"{self.base}/agent/api/queue").json()
-        (entry,) = [e for e in queue["waiting"] if text in (e.get("preview") or "")]
+        (entry,) = [e for e in queue["waiting"] if e["shopper_id"] == shopper_id]
         claimed = self.request.post(
             f"{self.base}/agent/api/claim", data={"entry_id": entry["entry_id"]}
         )
@@ -122,6 +124,32 @@ class AgentApi:
             f"{self.base}/agent/api/conversations/{conversation_id}/reply", data={"text": text}
         )
         assert sent.ok, sent.text()
+
+    def types_for(self, conversation_id: str, milliseconds: int) -> None:
+        """Type in the chat as the console does: a typing frame every 2 s over /agent/ws."""
+        page = self.context.new_page()
+        page.goto(f"{self.base}/agent/login")  # any page of the gateway's origin
+        page.evaluate(
+            """([cid, ms]) => new Promise(resolve => {
+                 const ws = new WebSocket(location.origin.replace('http', 'ws') + '/agent/ws');
+                 ws.onopen = () => {
+                   ws.send(JSON.stringify({type: 'watch', conversation_id: cid, after: 1e12}));
+                   const typing = () => ws.send(JSON.stringify({type: 'typing'}));
+                   typing();
+                   const timer = setInterval(typing, 2000);
+                   setTimeout(() => { clearInterval(timer); ws.close(); resolve(); }, ms);
+                 };
+               })""",
+            [conversation_id, milliseconds],
+        )
+        page.close()
+
+    def resolve(self, conversation_id: str, resolution: str) -> None:
+        done = self.request.post(
+            f"{self.base}/agent/api/conversations/{conversation_id}/resolve",
+            data={"resolution": resolution},
+        )
+        assert done.ok, done.text()
 
     def close(self) -> None:
         self.context.close()
@@ -142,7 +170,8 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
     from playwright.sync_api import expect
 
     expect.set_options(timeout=STEP_MS)
-    page = phone(browser, width, stack.gateway_url, f"phone-{width}")
+    shopper = f"phone-{width}-{uuid4().hex[:6]}"
+    page = phone(browser, width, stack.gateway_url, shopper)
     agent = AgentApi(browser, stack.gateway_url)
     try:
         page.goto(f"{stack.gateway_url}/{SHOP_PATH}")
@@ -216,7 +245,7 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
         # Closed: what the agent sends meanwhile is unread, also after a reload.
         page.locator(".dxr-close").click()
         expect(panel).to_be_hidden()
-        conversation_id = agent.claim_waiting("转人工")
+        conversation_id = agent.claim_waiting(shopper)
         agent.reply(conversation_id, AGENT_REPLY)
         badge = page.locator(".dxr-badge")
         expect(badge).to_have_text("2")  # "已接入" and the reply
@@ -228,6 +257,22 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
         expect(page.locator(".dxr-status")).to_have_text("客服 演示客服 已接入")
         expect(page.locator(".dxr-badge")).to_be_hidden()
         assert scrolled_to_newest(page)
+
+        # While the agent types, the indicator stays up: sampled every 250 ms.
+        page.evaluate(
+            "() => { const t = document.querySelector('dxr-chat').shadowRoot"
+            ".querySelector('.dxr-typing'); window.typingSamples = [];"
+            " window.sampler = setInterval(() =>"
+            " window.typingSamples.push(t.classList.contains('dxr-on')), 250) }"
+        )
+        agent.types_for(conversation_id, 8000)
+        samples = page.evaluate(
+            "() => { clearInterval(window.sampler); return window.typingSamples }"
+        )
+        assert True in samples, samples
+        shown = samples[samples.index(True) :]
+        assert all(shown) and len(shown) >= 12, samples  # steady, for most of the 8 s
+        expect(page.locator(".dxr-typing")).to_have_text("客服正在输入…")
         shot(page, f"widget-{width}-7-agent")
         page.locator(".dxr-close").click()
         expect(panel).to_be_hidden()
@@ -243,13 +288,15 @@ def test_an_urgent_message_while_queued_is_answered_and_made_urgent(
     from playwright.sync_api import expect
 
     expect.set_options(timeout=STEP_MS)
-    page = phone(browser, 390, stack.gateway_url, "phone-urgent")
+    shopper = f"phone-urgent-{uuid4().hex[:6]}"
+    page = phone(browser, 390, stack.gateway_url, shopper)
     try:
         page.goto(f"{stack.gateway_url}/{SHOP_PATH}")
         page.locator(".dxr-launcher").click()
         page.locator(INPUT).fill("转人工")
         page.locator(".dxr-send").click()
-        expect(page.locator(".dxr-status")).to_contain_text("留言")
+        # Queued: 留言 when nobody is online, else the position (an earlier test's agent).
+        expect(page.locator(".dxr-status")).to_contain_text(re.compile("留言|排队中"))
 
         page.locator(INPUT).fill(URGENT)
         page.locator(".dxr-send").click()
@@ -264,12 +311,92 @@ def test_an_urgent_message_while_queued_is_answered_and_made_urgent(
         with stack.servers.factory() as session:
             (entry,) = session.scalars(
                 select(HandoffEntry).where(
-                    HandoffEntry.shopper_id == "phone-urgent", HandoffEntry.status == "waiting"
+                    HandoffEntry.shopper_id == shopper, HandoffEntry.status == "waiting"
                 )
             )
             assert entry.priority == "urgent"
             assert entry.case is not None and entry.case.urgency == "urgent"
-            cases = session.scalars(select(Case).where(Case.shopper_id == "phone-urgent")).all()
+            cases = session.scalars(select(Case).where(Case.shopper_id == shopper)).all()
             assert [c.urgency for c in cases] == ["urgent"]
+
+        # The agent resolves and hands back: the rating comes at once, one click rates, a
+        # plain 谢谢 after the comment question is no comment, and the case logs one rating.
+        agent = AgentApi(browser, stack.gateway_url)
+        try:
+            conversation_id = agent.claim_waiting(shopper)
+            agent.resolve(conversation_id, "compensation")
+        finally:
+            agent.close()
+        rating = page.locator(".dxr-bot", has_text="打个分")
+        expect(rating).to_have_count(1)
+        rating.locator(".dxr-quick", has_text="5 分").click()
+        for quick in rating.locator(".dxr-quick").all():
+            expect(quick).to_be_disabled()
+        expect(page.locator(".dxr-bot", has_text="意见或建议")).to_have_count(1)
+        page.locator(INPUT).fill("谢谢")
+        page.locator(".dxr-send").click()
+        expect(page.locator(".dxr-bot", has_text="感谢您的评价")).to_have_count(1)
+        shot(page, "widget-390-9-rated")
+        with stack.servers.factory() as session:
+            (case,) = session.scalars(select(Case).where(Case.shopper_id == shopper)).all()
+            assert case.rating == 5 and case.rating_comment is None
+            assert [e.kind for e in case.events].count("rated") == 1
     finally:
+        page.context.close()
+
+
+PREVIOUS_WIDGET = Path(__file__).parent / "fixtures" / "widget_v1.js"
+
+
+def test_the_previous_releases_widget_still_chats_queues_and_hears_the_agent(
+    stack: Stack, browser: Any
+) -> None:
+    """The previous release's widget (protocol 1, no shadow root) against this gateway.
+
+    ``fixtures/widget_v1.js`` is ``handoff/static/widget.js`` as the previous release shipped
+    it; the browser gets it instead of today's file. It must still connect, chat, reach the
+    queue and show the agent's reply; the frames it does not know (``state``) must not break
+    it, and today's stylesheet must still fit it on a phone.
+    """
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_MS)
+    shopper = f"cached-{uuid4().hex[:6]}"
+    page = phone(browser, 390, stack.gateway_url, shopper)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.context.route(
+        f"{stack.gateway_url}/static/widget.js",
+        lambda route: route.fulfill(path=str(PREVIOUS_WIDGET), content_type="text/javascript"),
+    )
+    agent = AgentApi(browser, stack.gateway_url)
+    try:
+        page.goto(f"{stack.gateway_url}/{SHOP_PATH}")
+        assert page.evaluate("() => document.querySelector('dxr-chat') === null")  # old one
+        page.click(".dxr-launcher")
+        panel = page.locator(".dxr-panel")
+        status = panel.locator(".dxr-status")
+        expect(status).to_have_text("智能客服小助手")
+        box = panel.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+        panel.locator(INPUT).fill("你好")
+        panel.locator(".dxr-send").click()
+        expect(panel.locator(".dxr-bot", has_text="智能客服小助手")).to_have_count(1)
+
+        panel.locator(INPUT).fill("转人工")
+        panel.locator(".dxr-send").click()
+        expect(panel.locator(".dxr-bot", has_text="正在为您转接")).to_have_count(1)
+        # Who answers when (nobody online, or the queue position if an agent is).
+        honest = re.compile("没有人工客服在线|已为您排队")
+        expect(panel.locator(".dxr-system", has_text=honest)).to_have_count(1)
+        expect(status).to_have_text("人工客服服务中")  # the mode frames it knows
+
+        conversation_id = agent.claim_waiting(shopper)
+        agent.reply(conversation_id, "您好，旧版窗口也能收到我的回复。")
+        expect(panel.locator(".dxr-agent", has_text="旧版窗口")).to_have_count(1)
+        shot(page, "widget-390-previous-release")
+        assert errors == []
+    finally:
+        agent.close()
         page.context.close()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import urllib.error
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -118,11 +120,11 @@ def test_urgent_complaint_goes_to_a_human_and_the_bot_waits(servers: Servers) ->
         assert stored is not None
         resolve_case(session, stored, actor="agent:wang", resolution="refund")
     http_json(
-        "POST", f"{servers.rasa_url}/conversations/{sender}/tracker/events", {"event": "resume"}
+        "POST", servers.rasa_api(f"/conversations/{sender}/tracker/events"), {"event": "resume"}
     )
     result = http_json(
         "POST",
-        f"{servers.rasa_url}/conversations/{sender}/trigger_intent",
+        servers.rasa_api(f"/conversations/{sender}/trigger_intent"),
         {"name": "EXTERNAL_handed_back", "entities": {"resolved": "true"}},
     )
     asked = "\n".join(m.get("text", "") for m in result["messages"])
@@ -148,7 +150,7 @@ def test_human_on_request_mid_form(servers: Servers) -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["", " ", "😀😀😀", "<script>alert(1)</script>", "投诉" * 3000, "/restart"],
+    ["", " ", "😀😀😀", "<script>alert(1)</script>", "投诉" * 1000, "/restart"],
 )
 def test_bad_input_gets_a_polite_answer_or_silence_never_an_error(
     servers: Servers, message: str
@@ -164,6 +166,18 @@ def test_bad_input_gets_a_polite_answer_or_silence_never_an_error(
         ).first()
     if handed_over is None:  # unless the message was taken as "转人工", the bot carries on
         assert servers.say(sender, "你好")
+
+
+def test_an_over_long_message_is_refused_with_the_limit_in_chinese(servers: Servers) -> None:
+    """The REST channel enforces the gateway's 2,000-character limit (issue 9): a 413 that
+    says the limit, not a silent cut nor a worker busy for seconds."""
+    sender = conversation()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        servers.say(sender, "投诉" * 1001)
+    assert refused.value.code == 413
+    body = json.loads(refused.value.read().decode())
+    assert "2000" in body["message_zh"]
+    assert servers.say(sender, "你好")  # the conversation carries on
 
 
 def test_restart_mid_form_starts_clean(servers: Servers) -> None:
@@ -201,7 +215,7 @@ def test_simultaneous_messages_of_one_conversation_are_handled_in_turn(
         )
     assert all(answer for answer in answers)
     for sender in senders:
-        tracker = http_json("GET", f"{servers.rasa_url}/conversations/{sender}/tracker")
+        tracker = http_json("GET", servers.rasa_api(f"/conversations/{sender}/tracker"))
         events = [event for event in tracker["events"] if event["event"] in ("user", "bot")]
         said = [event["text"] for event in events if event["event"] == "user"]
         assert sorted(said) == sorted(messages)

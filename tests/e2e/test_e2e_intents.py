@@ -57,5 +57,5 @@ MUST_GET_RIGHT: tuple[tuple[str, str], ...] = (
 
 @pytest.mark.parametrize(("text", "intent"), MUST_GET_RIGHT)
 def test_short_message_gets_its_intent(servers: Servers, text: str, intent: str) -> None:
-    parsed = http_json("POST", f"{servers.rasa_url}/model/parse", {"text": text})
+    parsed = http_json("POST", servers.rasa_api("/model/parse"), {"text": text})
     assert parsed["intent"]["name"] == intent, parsed["intent_ranking"][:3]

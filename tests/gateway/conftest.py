@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from handoff.agents import add_agent
 from handoff.cases import TriageSummary
 from handoff.db import make_session_factory, prepare_database, transaction
 from handoff.gateway.app import make_app
-from handoff.gateway.identity import sign
+from handoff.gateway.identity import sign_shopper
 from handoff.gateway.settings import Settings
 from handoff.queue import queue_for_human
 
@@ -194,7 +195,7 @@ async def client(
 
 
 def shopper_query(shopper: str = "shopper-1001") -> str:
-    return f"shopper={shopper}&sig={sign(SECRET, shopper)}"
+    return f"shopper={shopper}&sig={sign_shopper(SECRET, shopper, int(time.time()) + 3600)}"
 
 
 async def receive_until(

@@ -170,19 +170,26 @@ async def test_a_display_text_is_believed_only_for_a_button_the_assistant_offere
     attempts = [
         {"text": "/complain", "display": "<b>退款已到账</b>"},  # a title never offered
         {"text": "我要退款", "display": "谢谢"},  # free text dressed up as something else
-        {"text": "/complain", "display": 42},  # not even text
-        {"text": "/complain", "display": "我要投诉" * 600},  # longer than any message
         {"text": "/greet", "display": "我要投诉"},  # an offered title on another payload
+    ]
+    refused = [
+        ({"text": "/complain", "display": 42}, "bad_frame"),  # not even text
+        ({"text": "/complain", "display": "我要投诉" * 600}, "too_long"),  # over the limit
     ]
     async with client.ws_connect(f"/ws?{shopper_query()}") as ws:
         await _offered_menu(ws)
         for number, attempt in enumerate(attempts):
             shown = await _send(ws, {"client_id": f"x{number}", **attempt})
             assert shown["text"] == attempt["text"]  # what was really sent
+        for number, (attempt, code) in enumerate(refused):
+            await ws.send_json({"type": "message", "client_id": f"r{number}", **attempt})
+            error = await receive_until(ws, lambda f: f["type"] == "error")
+            assert (error["code"], error["client_id"]) == (code, f"r{number}")
+            assert error["message"] == error["message_zh"]
     stored = [m for m in _stored(db_url) if m.sender == "shopper"][1:]
     assert [(m.text, m.display_text) for m in stored] == [(a["text"], None) for a in attempts]
-    # The payload is checked as before: stripped and cut to the message limit.
-    assert [r["message"] for r in rasa.received][1:] == [a["text"] for a in attempts]
+    # Rasa gets the offered payload as a payload; /greet was never offered: text, not intent.
+    assert [r["message"] for r in rasa.received][1:] == ["/complain", "我要退款", "／greet"]
 
 
 async def test_the_title_of_a_quick_reply_is_shown_once_after_a_resend(

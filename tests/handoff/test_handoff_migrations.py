@@ -39,6 +39,8 @@ TABLES = {
     "incident_notices",
     "followups",
     "demo_history_runs",
+    # 0006: rate limits
+    "rate_limit_counters",
     # 0008: the trainer workbench
     "review_items",
     "review_actions",

@@ -130,3 +130,36 @@ def test_scores_are_probabilities(model: TriageModel) -> None:
     assert 0.0 <= prediction.urgency_score <= 1.0
     assert 0.0 <= prediction.category_confidence <= 1.0
     assert abs(sum(prediction.category_probabilities.values()) - 1.0) < 1e-6
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["谢谢", "好的", "我的投诉处理到哪了", "人工客服在吗", "工单TS241123-7KQ3有进展了吗", "再见"],
+)
+def test_chat_turns_are_not_complaints(model: TriageModel, text: str) -> None:
+    prediction = model.predict(text)
+    assert not prediction.is_complaint, prediction.complaint_score
+    assert prediction.urgency == "normal"
+    assert prediction.category in {"quality", "logistics", "after_sales", "other"}  # contract
+
+
+@pytest.mark.parametrize(
+    ("category", "text"),
+    [
+        ("logistics", "你好 帮我看看这个订单 一直没收到货"),  # real style, as in the issue
+        ("logistics", "咨询订单号:12345678901 订单金额:99.00 下单时间:2024-03-02 还没送到"),
+        ("logistics", "在吗 快递咋还没到 都一礼拜了"),
+        ("quality", "亲 衣服洗了一次就掉色 咋回事"),
+        ("after_sales", "退款申请了五天了 钱咋还没到账"),
+    ],
+)
+def test_real_style_complaints_are_complaints(model: TriageModel, category: str, text: str) -> None:
+    prediction = model.predict(text)
+    assert prediction.is_complaint
+    assert prediction.category == category
+
+
+def test_an_urgent_chat_opening_is_a_complaint(model: TriageModel) -> None:
+    prediction = model.predict("在吗？宝宝喝了奶粉嘴唇发紫，吐了好几次")
+    assert prediction.urgency == "urgent"
+    assert prediction.is_complaint  # an urgent message is always one to act on

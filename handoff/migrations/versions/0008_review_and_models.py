@@ -1,7 +1,7 @@
 """Trainer workbench: the review inbox, its audit trail, the model registry, retraining jobs.
 
 Revision ID: 0008
-Revises: 0007 (written on 0003; chained after main's 0007 at the merge)
+Revises: 0006 (written on 0003; chained after main's head at the merges)
 Create Date: 2026-12-02
 
 The columns are spelled out here (not read from the models) so that this revision keeps
@@ -18,7 +18,7 @@ from alembic import op
 from handoff.sqltypes import UTCDateTime
 
 revision: str = "0008"
-down_revision: str | None = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
