@@ -33,10 +33,12 @@ def _predictions(model: TriageModel, texts: Sequence[str]) -> list[tuple[str, st
     return out
 
 
-def _scores(expected: list[tuple[str, str]], predicted: list[tuple[str, str]]) -> dict[str, Any]:
+def _scores(
+    expected: list[tuple[str | None, str]], predicted: list[tuple[str, str]]
+) -> dict[str, Any]:
     from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
-    true_c = [c for c, _ in expected]
+    true_c: list[str | None] = [c for c, _ in expected]
     pred_c = [c for c, _ in predicted]
     precision, recall, f1, support = precision_recall_fscore_support(
         true_c, pred_c, labels=list(CATEGORIES), zero_division=0
@@ -60,7 +62,12 @@ def _scores(expected: list[tuple[str, str]], predicted: list[tuple[str, str]]) -
             ),
             4,
         ),
-        "accuracy": round(sum(t == p for t, p in zip(true_c, pred_c)) / max(1, len(true_c)), 4),
+        # chat turns (no category) count for urgency only
+        "accuracy": round(
+            sum(t == p for t, p in zip(true_c, pred_c) if t is not None)
+            / max(1, sum(t is not None for t in true_c)),
+            4,
+        ),
         "urgent_recall": round(hits / max(1, sum(urgent_true)), 4),
         "urgent_precision": round(hits / max(1, sum(urgent_pred)), 4),
         "urgent_support": sum(urgent_true),
@@ -73,7 +80,9 @@ def compare_on(
 ) -> dict[str, Any]:
     """Both models on one set of labelled messages (``text``, ``category``, ``urgency``)."""
     texts = [str(e["text"]) for e in examples]
-    expected = [(str(e["category"]), str(e["urgency"])) for e in examples]
+    expected = [
+        (str(e["category"]) if e.get("category") else None, str(e["urgency"])) for e in examples
+    ]
     after = _predictions(candidate, texts)
     before = _predictions(live, texts) if live is not None else None
     result: dict[str, Any] = {

@@ -41,8 +41,8 @@ def _write_data(folder: Path, swap: bool) -> None:
         lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         rows.extend(lines[:PER_FILE])
     for row in rows:
-        if swap:
-            row["category"] = SWAP.get(row["category"], row["category"])
+        if swap and row.get("category") in SWAP:
+            row["category"] = SWAP[row["category"]]
     (folder / "data.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
     )
