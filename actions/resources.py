@@ -7,9 +7,11 @@ call. A lock makes the first concurrent calls build one instance, not several.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from handoff.orders import OrderLookup
+    from handoff.training.live_triage import LiveTriageModel
     from triage_model.predictor import TriageModel
 
 log = logging.getLogger(__name__)
@@ -26,7 +29,7 @@ log = logging.getLogger(__name__)
 class _State:
     engine: Engine | None = None
     factory: sessionmaker[Session] | None = None
-    model: TriageModel | None = None
+    live: LiveTriageModel | None = None
     orders: OrderLookup | None = None
 
 
@@ -60,16 +63,36 @@ def order_lookup() -> OrderLookup:
     return _state.orders
 
 
-def triage_model() -> TriageModel:
-    """The triage model (``$TRIAGE_MODEL_DIR`` or ``models/triage/latest``), loaded once."""
-    if _state.model is None:
-        with _lock:
-            if _state.model is None:
-                from triage_model import load_model
+@functools.lru_cache(maxsize=2)
+def _load_triage(path: Path) -> TriageModel:
+    """Load an artefact; the live one and the one before stay cached (``reset`` in tests
+    and a rollback then cost no reload)."""
+    from triage_model.predictor import TriageModel
 
-                _state.model = load_model()
-                log.info("triage model loaded")
-    return _state.model
+    return TriageModel.load(path)
+
+
+def triage_model() -> TriageModel:
+    """The live triage model: the version promoted in the database, else
+    ``$TRIAGE_MODEL_DIR`` or ``models/triage/latest``.
+
+    Loaded once; afterwards each call at most every two seconds starts a background check of
+    the live pointer, so a promotion reaches this process within seconds, without a restart,
+    and no action waits for a reload.
+    """
+    if _state.live is None:
+        factory = session_factory()
+        with _lock:
+            if _state.live is None:
+                from handoff.training.live_triage import LiveTriageModel
+                from handoff.training.registry import triage_root
+
+                live = LiveTriageModel(factory, triage_root(), loader=_load_triage)
+                live.refresh()
+                _state.live = live
+                log.info("triage model %s loaded", live.version)
+    _state.live.refresh_soon()
+    return _state.live.model
 
 
 def reset() -> None:
@@ -80,4 +103,5 @@ def reset() -> None:
         _state.engine = None
         _state.factory = None
         _state.orders = None
-        # The model does not depend on the database; keeping it saves a reload per test.
+        # The live model follows the database's pointer, so it goes with the database.
+        _state.live = None

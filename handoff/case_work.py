@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from handoff.clock import as_utc, utc_now
 from handoff.events import record_event
 from handoff.models import Case, CaseEvent
+from handoff.review.triage_capture import record_correction
 from handoff.sla import sla_deadlines
 from handoff.vocabulary import CASE_STATUSES, CATEGORIES, URGENCIES
 
@@ -76,6 +77,7 @@ def correct_triage(
     if urgency is not None and urgency not in URGENCIES:
         raise ValueError(f"unknown urgency {urgency!r}; expected one of {URGENCIES}")
     changes: dict[str, object] = {}
+    before = {"category": case.category, "urgency": case.urgency}
     if category is not None and category != case.category:
         changes["category"] = {"from": case.category, "to": category}
         case.category = category
@@ -87,6 +89,8 @@ def correct_triage(
         record_event(
             session, case, actor=actor, kind="triage_corrected", at=_at(now), detail=changes
         )
+        # Every correction is a label the trainers' inbox receives pre-filled.
+        record_correction(session, case, actor=actor, before=before, now=now)
     return case
 
 

@@ -24,9 +24,11 @@ from handoff.clock import CHINA_TZ
 from handoff.db import database_url, make_session_factory, prepare_database
 from handoff.models import Case, HandoffEntry
 from handoff.orders import list_orders
+from handoff.review import cli as review_cli
 from handoff.serialize import case_detail, case_summary, entry_dict, event_dict, order_dict
 from handoff.status_text import status_text_zh
 from handoff.table import render_table
+from handoff.training import cli as models_cli
 from handoff.vocabulary import CASE_STATUSES
 
 
@@ -90,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="run the gateway: widget, storefront demo, agent console (HANDOFF_PORT)"
     )
     supervision_cli.add_parsers(topics)
+    review_cli.add_commands(topics)
+    models_cli.add_commands(topics)
     return parser
 
 
@@ -285,6 +289,10 @@ def _dispatch(engine: Engine, args: argparse.Namespace) -> int:
         return _agents_add(engine, args)
     if args.topic in supervision_cli.TOPICS:
         return supervision_cli.dispatch(engine, args)
+    if args.topic == "review":
+        return review_cli.run(engine, args)
+    if args.topic == "models":
+        return models_cli.run(engine, args)
     if args.topic == "db":
         if args.command == "revision":
             return _db_revision(engine, args.message)

@@ -19,23 +19,28 @@ from typing import Final
 
 import aiohttp
 from aiohttp import WSCloseCode, web
+from sqlalchemy.orm import Session, sessionmaker
 
 from handoff import supervision_jobs
 from handoff.agents import ensure_demo_agent
 from handoff.db import make_session_factory, prepare_database, transaction
-from handoff.gateway import agent_views, shopper_views
+from handoff.gateway import agent_views, review_views, shopper_views
 from handoff.gateway.housekeeping import housekeeping
 from handoff.gateway.hub import Hub
 from handoff.gateway.identity import STOREFRONT_SIGNATURE_LIFETIME, sign_shopper
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
+from handoff.gateway.live_screening import LiveScreener, follow_live_model
 from handoff.gateway.malformed_requests import install_malformed_request_filter
 from handoff.gateway.pages import storefront_page
 from handoff.gateway.rasa import Assistant, RasaHttp
-from handoff.gateway.screening import ModelScreener, NoScreening, Screener
+from handoff.gateway.screening import Screener
 from handoff.gateway.security_headers import add_security_headers
 from handoff.gateway.service import Gateway
 from handoff.gateway.settings import Settings
 from handoff.log_masking import install_log_masking
+from handoff.review.background import harvesting
+from handoff.training.live_triage import LiveTriageModel
+from handoff.training.registry import triage_root
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +50,14 @@ RASA_TIMEOUT: Final = aiohttp.ClientTimeout(total=60, connect=5)
 AssistantFactory = Callable[[aiohttp.ClientSession, Settings], Assistant]
 
 
-async def _default_screener() -> Screener:
+async def _live_screener(factory: sessionmaker[Session]) -> LiveScreener:
+    """The live triage model (the database's pointer, else models/triage/latest)."""
+    live = LiveTriageModel(factory, triage_root())
     try:
-        return await ModelScreener.load()
+        await asyncio.to_thread(live.refresh)
     except Exception as error:  # no trained model: the gateway still chats, without screening
         log.error("triage model not loaded (%s); urgent messages are not screened", error)
-        return NoScreening()
+    return LiveScreener(live)
 
 
 def make_app(
@@ -83,14 +90,19 @@ def make_app(
                 client, settings.rasa_url, settings.rasa_token, settings.rasa_channel_secret
             )
         )
-        gateway = Gateway(
-            factory, bot, screener or await _default_screener(), Hub(), settings.secret
-        )
+        live = screener if screener is not None else await _live_screener(factory)
+        gateway = Gateway(factory, bot, live, Hub(), settings.secret)
         app[GATEWAY] = gateway
         # Before the first connection: shopper messages a crash left unanswered go first.
         recovering = await gateway.recover()
         try:
-            yield
+            async with contextlib.AsyncExitStack() as background:
+                if isinstance(live, LiveScreener):
+                    await background.enter_async_context(follow_live_model(live.live))
+                await background.enter_async_context(
+                    harvesting(factory, settings.tracker_url, settings.harvest_seconds)
+                )
+                yield
         finally:
             if recovering is not None:
                 recovering.cancel()
@@ -125,6 +137,7 @@ def make_app(
             web.static("/static", STATIC_DIR),
         ]
     )
+    app.add_routes(review_views.routes())  # 训练: the trainers' API
     app.add_routes(agent_views.console_routes())
     return app
 

@@ -49,6 +49,8 @@ from handoff.queue import (
     finish_entry,
     waiting_entries,
 )
+from handoff.review.capture import triage_reasons
+from handoff.review.triage_capture import record_screening
 from handoff.safety_advice import ADVICE_KIND, advice_to_send, safety_advice
 from handoff.serialize import case_detail, event_dict, iso, order_dict
 from handoff.sla import SLA_POLICIES
@@ -344,6 +346,8 @@ class Gateway:
             return
         conversation_id = identity.conversation_id
         triage = await self.screener.screen(message.text) if message.text.strip() else None
+        if triage is not None:
+            await self._offer_for_review(conversation_id, message, triage)
         urgent = needs_human_now(triage)
         entry = await self.db(lambda s: active_entry(s, conversation_id))
         if entry is not None:
@@ -360,6 +364,35 @@ class Gateway:
             await self._escalate(identity, message, triage, pause_bot=True)
             return
         await self._relay_to_bot(identity, message, patience=patience)
+
+    async def _offer_for_review(
+        self, conversation_id: str, message: Message, triage: TriageSummary
+    ) -> None:
+        """An uncertain screening goes to the trainers' inbox; confident ones cost nothing."""
+        threshold = getattr(self.screener, "urgency_threshold", None)
+        if threshold is None or not triage_reasons(
+            triage.category_confidence, triage.urgency_score, threshold
+        ):
+            return
+        version = getattr(self.screener, "model_version", None)
+        try:
+            await self.db(
+                lambda s: record_screening(
+                    s,
+                    text=message.text,
+                    category=triage.category,
+                    category_confidence=triage.category_confidence,
+                    urgency=triage.urgency,
+                    urgency_score=triage.urgency_score,
+                    reasons=list(triage.reasons),
+                    threshold=threshold,
+                    conversation_id=conversation_id,
+                    message_id=message.id,
+                    model_version=version,
+                )
+            )
+        except Exception:  # the inbox must never stop a message from being routed
+            log.exception("screening of message %s not offered for review", message.id)
 
     async def _relay_to_bot(
         self, identity: Identity, message: Message, *, patience: float = 0

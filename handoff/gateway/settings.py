@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Final
 
 from handoff.db import database_url
+from handoff.review.harvest import tracker_url
 from handoff.service_secrets import read_secret
 
 DEFAULT_PORT: Final = 8080
@@ -47,6 +48,10 @@ class Settings:
     #: How often a live view re-reads the database for changes made by another instance.
     poll_seconds: float = 1.0
     demo_shopper: str = "demo-shopper"
+    #: Rasa's tracker store (SQLAlchemy URL), read by the review inbox's harvester; empty: off.
+    tracker_url: str = ""
+    #: Seconds between two harvests of the tracker store.
+    harvest_seconds: float = 5.0
 
     @classmethod
     def from_env(
@@ -72,4 +77,6 @@ class Settings:
             allowed_origins=tuple(o for o in origins if o),
             secure_cookies=env.get("HANDOFF_SECURE_COOKIES", "") in {"1", "true", "yes"},
             demo_shopper=env.get("HANDOFF_DEMO_SHOPPER", "demo-shopper"),
+            tracker_url=tracker_url(env),
+            harvest_seconds=float(env.get("HANDOFF_HARVEST_SECONDS", "5")),
         )

@@ -11,8 +11,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import handoff.chat_models
-import handoff.limit_models  # noqa: F401 - the rate-limit counters
+import handoff.chat_models  # registers the gateway tables on Base.metadata
+import handoff.limit_models  # the rate-limit counters
+import handoff.review.models  # the review inbox's tables
+import handoff.training.models  # noqa: F401 - the model registry's tables
 from handoff import supervision_models  # noqa: F401 - deadlines, alerts, incidents, follow-ups
 from handoff.models import Base
 

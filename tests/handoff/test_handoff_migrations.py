@@ -41,6 +41,14 @@ TABLES = {
     "demo_history_runs",
     # 0006: rate limits
     "rate_limit_counters",
+    # 0008: the trainer workbench
+    "review_items",
+    "review_actions",
+    "review_cursors",
+    "model_versions",
+    "model_live",
+    "model_promotions",
+    "training_jobs",
 }
 
 
