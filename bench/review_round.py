@@ -105,12 +105,12 @@ TRUTH: dict[str, tuple[str, str, str | None]] = {
 async def send_all(base: str, secret: str) -> None:
     import aiohttp
 
-    from handoff.gateway.identity import sign
+    from handoff.gateway.identity import sign_shopper
 
     async with aiohttp.ClientSession() as http:
         for number, text in enumerate(TRUTH):
             shopper = f"round-{number}"
-            signature = sign(secret.encode(), shopper)
+            signature = sign_shopper(secret.encode(), shopper, int(time.time()) + 3600)
             url = f"{base.replace('http', 'ws')}/ws?shopper={shopper}&sig={signature}"
             async with http.ws_connect(url) as ws:
                 await ws.send_json({"type": "message", "client_id": "m1", "text": text})

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from handoff.clock import utc_now
 from handoff.db import make_session_factory, prepare_database, transaction
 from handoff.demo_catalog import PRODUCTS
-from handoff.gateway.identity import sign
+from handoff.gateway.identity import sign_shopper
 from handoff.orders import OrderInfo, remember_order
 
 SIM_PREFIX: Final = "sim-"
@@ -87,8 +87,8 @@ async def _shopper(
     text: str,
     turn_seconds: float = TURN_SECONDS,
 ) -> tuple[str | None, str]:
-    query = f"shopper={shopper}&sig={sign(secret, shopper)}"
-    ws_url = base.replace("http", "ws", 1) + f"/ws?{query}"
+    signature = sign_shopper(secret, shopper, int(time.time()) + 3600)
+    ws_url = base.replace("http", "ws", 1) + "/ws?v=2"
     sent = 0
 
     async def say(ws: Any, words: str, display: str | None = None) -> None:
@@ -100,6 +100,9 @@ async def _shopper(
         await ws.send_json(frame)
 
     async with http.ws_connect(ws_url) as ws:
+        # Protocol 2: the credentials travel in the first frame, not in the URL.
+        hello = {"type": "hello", "shopper": shopper, "sig": signature, "anon": "", "after": 0}
+        await ws.send_json(hello)
         await say(ws, f"{text}，订单号 {order_id}")
         deadline = asyncio.get_running_loop().time() + turn_seconds
         seen: set[int] = set()

@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from handoff.gateway.identity import sign
+from handoff.gateway.identity import sign_shopper
 from tests.browser.conftest import STEP_MS, Stack, new_page, pick
 from tests.servers import ROOT
 
@@ -77,7 +77,8 @@ class Shopper:
     """A signed-in shopper on the widget's WebSocket, in a thread of its own."""
 
     def __init__(self, base_url: str, shopper_id: str) -> None:
-        query = f"shopper={shopper_id}&sig={sign(SECRET.encode(), shopper_id)}"
+        signature = sign_shopper(SECRET.encode(), shopper_id, int(time.time()) + 3600)
+        query = f"shopper={shopper_id}&sig={signature}"
         self.url = base_url.replace("http", "ws", 1) + f"/ws?{query}"
         self.frames: list[dict[str, Any]] = []
         self._lock = threading.Lock()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import struct
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import select
 
-from handoff.gateway.identity import sign
+from handoff.gateway.identity import sign_shopper
 from handoff.gateway.pages import storefront_page
 from handoff.models import Case, HandoffEntry
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, STEP_MS, Stack
@@ -86,7 +87,7 @@ def phone(browser: Any, width: int, base_url: str, shopper: str) -> Any:
         has_touch=True,
     )
     context.set_default_timeout(STEP_MS)
-    page = storefront_page(shopper, sign(GATEWAY_SECRET, shopper))
+    page = storefront_page(shopper, sign_shopper(GATEWAY_SECRET, shopper, int(time.time()) + 3600))
     context.route(
         f"{base_url}/{SHOP_PATH}", lambda route: route.fulfill(body=page, content_type="text/html")
     )
