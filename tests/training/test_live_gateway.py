@@ -96,10 +96,12 @@ async def test_promote_and_rollback_change_the_running_gateways_screening(
     assert await urgent_case_category(gateway, factory, "shopper-c") == "quality"
 
 
-@pytest.mark.skip(
-    reason="TODO(trainer): times out waiting for the bot's answer since the security merge "
-    "(frames or rate limits changed); the capture path is covered by tests/review"
-)
+def answered(frame: dict[str, Any]) -> bool:
+    """A bot or system message: the gateway has screened and routed the shopper's turn."""
+    message = frame.get("message") or {}
+    return frame.get("type") == "message" and message.get("sender") in ("bot", "system")
+
+
 async def test_uncertain_screenings_reach_the_inbox_with_their_conversation(
     gateway: Client, tiny: TinyModels, factory: sessionmaker[Session]
 ) -> None:
@@ -108,7 +110,8 @@ async def test_uncertain_screenings_reach_the_inbox_with_their_conversation(
     async with gateway.ws_connect(f"/ws?{shopper_query('shopper-q')}") as ws:
         for number, text in enumerate(texts):
             await ws.send_json({"type": "message", "client_id": f"q{number}", "text": text})
-            await receive_until(ws, message_with("您好", "bot"))
+            # The bot answers, or (when the small model calls one urgent) the handoff notice.
+            await receive_until(ws, answered)
     screener: Any = gateway.server.app[GATEWAY].screener
     threshold = screener.urgency_threshold
     with transaction(factory) as session:
