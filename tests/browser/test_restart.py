@@ -59,6 +59,9 @@ AGENT_REPLY = "建议先去医院检查一下，费用由我们承担，订单�
 #: A shopper of their own for the reload test, on a storefront the test serves itself.
 OFFLINE_SHOPPER = "offline-shopper"
 OFFLINE_CONVERSATION = Identity(shopper_id=OFFLINE_SHOPPER, anonymous=False).conversation_id
+#: The offline shopper's own order: the assistant accepts an order only from its owner.
+OFFLINE_ORDER = "2024120211223344"
+OFFLINE_COMPLAINT = f"我买的电饭煲用了两次就不加热了，订单号 {OFFLINE_ORDER}"
 PENDING = "发送中…"
 #: Seconds a SIGTERM'd gateway may take to close its sockets and exit.
 STOP_SECONDS = 60
@@ -219,6 +222,21 @@ def _rows(gateway: RestartableGateway, conversation: str) -> list[Message]:
                 select(Message).where(Message.conversation_id == conversation).order_by(Message.id)
             )
         )
+
+
+def _give_order(gateway: RestartableGateway, shopper: str, order_id: str) -> None:
+    """Put an order of ``shopper``'s in the shop's order table (the assistant looks it up)."""
+    from datetime import datetime, timezone
+    from decimal import Decimal
+
+    from handoff.orders import OrderInfo, remember_order
+
+    with gateway.servers.factory() as session:
+        ordered = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+        product, amount = "美的 4L 智能电饭煲", Decimal("299.00")
+        info = OrderInfo(order_id, shopper, product, amount, "已签收", ordered)
+        remember_order(session, info)
+        session.commit()
 
 
 def _stored(gateway: RestartableGateway, conversation: str = CONVERSATION) -> list[list[str]]:
@@ -448,6 +466,7 @@ def test_messages_typed_offline_survive_a_reload_and_are_sent_once(
     shop = new_page(browser, dialogs)
     console = new_page(browser, dialogs)
     try:
+        _give_order(gateway, OFFLINE_SHOPPER, OFFLINE_ORDER)
         shop_url = shop_server.add_page("/offline", gateway, OFFLINE_SHOPPER)
         _widget_files_from_disk(shop.context, gateway)
         shop.goto(shop_url)
@@ -456,16 +475,16 @@ def test_messages_typed_offline_survive_a_reload_and_are_sent_once(
         status = widget.locator(".dxr-status")
         expect(status).to_have_text("智能客服小助手")
         _say(widget, "你好")
-        expect(widget.locator(".dxr-bot")).not_to_have_count(0)
+        expect(widget.locator(".dxr-msg.dxr-bot")).not_to_have_count(0)
         greeted = _shows_the_store(shop, WIDGET_ROWS, gateway, OFFLINE_CONVERSATION)
 
         # The gateway is down; the complaint shows at once as 发送中….
         assert gateway.stop() == 0, "the gateway should exit cleanly on SIGTERM"
         expect(status).to_have_text(OFFLINE_STATUS)
-        _say(widget, COMPLAINT)
+        _say(widget, OFFLINE_COMPLAINT)
         pending = widget.locator(".dxr-shopper.dxr-pending")
         expect(pending).to_have_count(1)
-        expect(pending.locator(".dxr-text")).to_have_text(COMPLAINT)
+        expect(pending.locator(".dxr-text")).to_have_text(OFFLINE_COMPLAINT)
         expect(pending).to_contain_text(PENDING)
 
         # A reload while it is still down keeps the queued message and shows it again.
@@ -473,7 +492,7 @@ def test_messages_typed_offline_survive_a_reload_and_are_sent_once(
         shop.click(".dxr-launcher")
         expect(status).to_have_text(OFFLINE_STATUS)
         expect(pending).to_have_count(1)
-        expect(pending.locator(".dxr-text")).to_have_text(COMPLAINT)
+        expect(pending.locator(".dxr-text")).to_have_text(OFFLINE_COMPLAINT)
         assert _stored(gateway, OFFLINE_CONVERSATION) == greeted
 
         # The gateway is back: the message is sent once, the history comes back above it,
@@ -485,8 +504,8 @@ def test_messages_typed_offline_survive_a_reload_and_are_sent_once(
         expect(pending).to_have_count(0)
         answered = _shows_the_store(shop, WIDGET_ROWS, gateway, OFFLINE_CONVERSATION)
         assert answered[: len(greeted)] == greeted
-        assert answered.count(["shopper", COMPLAINT]) == 1
-        assert _sent(gateway, OFFLINE_CONVERSATION).count(COMPLAINT) == 1
+        assert answered.count(["shopper", OFFLINE_COMPLAINT]) == 1
+        assert _sent(gateway, OFFLINE_CONVERSATION).count(OFFLINE_COMPLAINT) == 1
 
         # A quick reply reads as its title, for the shopper, in a second tab and for the
         # agent, while the assistant gets the payload.
@@ -495,7 +514,7 @@ def test_messages_typed_offline_survive_a_reload_and_are_sent_once(
         expect(widget.locator(".dxr-shopper .dxr-text", has_text="确认提交")).to_have_count(1)
         filed = _shows_the_store(shop, WIDGET_ROWS, gateway, OFFLINE_CONVERSATION)
         assert ["shopper", "确认提交"] in filed and ["shopper", "/affirm"] not in filed
-        assert _sent(gateway, OFFLINE_CONVERSATION) == ["你好", COMPLAINT, "/affirm"]
+        assert _sent(gateway, OFFLINE_CONVERSATION) == ["你好", OFFLINE_COMPLAINT, "/affirm"]
         second = shop.context.new_page()
         second.goto(shop_url)
         second.click(".dxr-launcher")
