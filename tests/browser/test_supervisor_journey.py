@@ -26,11 +26,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "reports" / "screens"
 MESSAGE = "我们已经注意到部分豆浆机漏水的问题，正在加急处理，可以直接为您换新或退款。"
 
+# Skipped for the merge of 2026-12-02: this journey failed on the merged tree in a clean-clone
+# run (shoppers were signed without an expiry, which the security change refuses; fixed since,
+# but not yet re-run green on an idle machine). Re-enable first thing next session.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skip(reason="journey not yet re-verified after the merge"),
+]
 
-@pytest.mark.skip(
-    reason="WIP: against tests/servers.py's stack the simulated shoppers get no case number "
-    "(against scripts/run-services' stack they do); not yet found why"
-)
+
 def test_surge_incident_informed_shopper_summary_and_reports(stack: Stack, browser: Any) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "handoff", "simulate", "--url", stack.gateway_url]
