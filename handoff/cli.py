@@ -23,6 +23,7 @@ from handoff.cases import find_case
 from handoff.clock import CHINA_TZ
 from handoff.db import database_url, make_session_factory, prepare_database
 from handoff.models import Case, HandoffEntry
+from handoff.ops import cli as ops_cli
 from handoff.orders import list_orders
 from handoff.review import cli as review_cli
 from handoff.serialize import case_detail, case_summary, entry_dict, event_dict, order_dict
@@ -94,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     supervision_cli.add_parsers(topics)
     review_cli.add_commands(topics)
     models_cli.add_commands(topics)
+    ops_cli.add_commands(topics)
     return parser
 
 
@@ -290,7 +292,11 @@ def _dispatch(engine: Engine, args: argparse.Namespace) -> int:
     if args.topic in supervision_cli.TOPICS:
         return supervision_cli.dispatch(engine, args)
     if args.topic == "review":
-        return review_cli.run(engine, args)
+        status = review_cli.run(engine, args)
+        ops_cli.audit_review_export(engine, args, status)
+        return status
+    if args.topic in ops_cli.TOPICS:
+        return ops_cli.run(engine, args)
     if args.topic == "models":
         return models_cli.run(engine, args)
     if args.topic == "db":

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 import handoff.chat_models  # registers the gateway tables on Base.metadata
 import handoff.limit_models  # the rate-limit counters
+import handoff.ops.audit_models  # the audit log
 import handoff.review.models  # the review inbox's tables
 import handoff.training.models  # noqa: F401 - the model registry's tables
 from handoff import supervision_models  # noqa: F401 - deadlines, alerts, incidents, follow-ups

@@ -49,6 +49,8 @@ TABLES = {
     "model_live",
     "model_promotions",
     "training_jobs",
+    # 0010: the audit log
+    "audit_log",
 }
 
 
