@@ -23,6 +23,7 @@ SECRETS: Final = {
     "RASA_TOKEN": "rasa_token",  # Rasa's HTTP API (--auth-token)
     "RASA_CHANNEL_SECRET": "rasa_channel_secret",  # gateway -> Rasa REST channel (HMAC)
     "ACTIONS_SECRET": "actions_secret",  # Rasa -> action server (X-Actions-Secret header)
+    "METRICS_TOKEN": "metrics_token",  # Prometheus -> every /metrics (Authorization: Bearer)
 }
 
 

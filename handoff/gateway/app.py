@@ -38,6 +38,9 @@ from handoff.gateway.security_headers import add_security_headers
 from handoff.gateway.service import Gateway
 from handoff.gateway.settings import Settings
 from handoff.log_masking import install_log_masking
+from handoff.ops import gateway_ops
+from handoff.ops.json_logs import use_log_format
+from handoff.ops.metrics import METRICS, MeteredAssistant
 from handoff.review.background import harvesting
 from handoff.training.live_triage import LiveTriageModel
 from handoff.training.registry import triage_root
@@ -91,6 +94,7 @@ def make_app(
             )
         )
         live = screener if screener is not None else await _live_screener(factory)
+        bot = MeteredAssistant(bot, app[METRICS])  # turns and their latency (/metrics)
         gateway = Gateway(factory, bot, live, Hub(), settings.secret)
         app[GATEWAY] = gateway
         # Before the first connection: shopper messages a crash left unanswered go first.
@@ -121,6 +125,7 @@ def make_app(
     supervision_jobs.install(app)  # after resources: the jobs use the gateway's database
     app.on_shutdown.append(close_sockets)
     app.on_response_prepare.append(add_security_headers)
+    gateway_ops.install(app)  # /health, /ready, /metrics; request metrics, audit of reads
 
     async def storefront(request: web.Request) -> web.Response:
         shopper = settings.demo_shopper
@@ -149,4 +154,5 @@ def serve(settings: Settings) -> None:
     )
     logging.getLogger().setLevel(logging.INFO)  # `python -m handoff` set WARNING for the CLI
     install_log_masking()
+    use_log_format()  # LOG_FORMAT=json: one JSON object a line, with the conversation id
     web.run_app(make_app(settings), host=settings.host, port=settings.port)

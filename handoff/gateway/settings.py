@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Final
 
 from handoff.db import database_url
+from handoff.ops.retention import DEFAULT_RETENTION_DAYS, retention_days
 from handoff.review.harvest import tracker_url
 from handoff.service_secrets import read_secret
 
@@ -52,6 +53,10 @@ class Settings:
     tracker_url: str = ""
     #: Seconds between two harvests of the tracker store.
     harvest_seconds: float = 5.0
+    #: ``Authorization: Bearer`` value that ``GET /metrics`` requires (``METRICS_TOKEN``).
+    metrics_token: str = ""
+    #: Chat text older than this many days is purged daily (``HANDOFF_RETENTION_DAYS``).
+    retention_days: int = DEFAULT_RETENTION_DAYS
 
     @classmethod
     def from_env(
@@ -79,4 +84,6 @@ class Settings:
             demo_shopper=env.get("HANDOFF_DEMO_SHOPPER", "demo-shopper"),
             tracker_url=tracker_url(env),
             harvest_seconds=float(env.get("HANDOFF_HARVEST_SECONDS", "5")),
+            metrics_token=read_secret("METRICS_TOKEN", var, env),
+            retention_days=retention_days(env),
         )

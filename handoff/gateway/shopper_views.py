@@ -20,6 +20,7 @@ from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
 from handoff.gateway.request_limits import message_refusal, upload_refusal
 from handoff.gateway.service import GatewayError, attachment_token
 from handoff.messages import store_attachment
+from handoff.ops.json_logs import bind_conversation
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
     else:
         identity, after = _identity(request, params), params.after
     conversation_id = identity.conversation_id
+    bind_conversation(conversation_id)  # this socket's log records name it (LOG_FORMAT=json)
     subscription = Subscription()
     gateway.hub.subscribe(conversation_id, subscription)
     sent_up_to = after

@@ -168,7 +168,8 @@ def erase_shopper(
     with factory() as session:
         conversations = conversations_of(session, shopper_id)
     events = tracker_events.delete_conversations(tracker_url, conversations)
-    keys = redis_keys.delete_keys_naming(redis_url, {shopper_id, *conversations}) if redis_url else 0
+    named = {shopper_id, *conversations}
+    keys = redis_keys.delete_keys_naming(redis_url, named) if redis_url else 0
     subject = audit.shopper_subject(secret, shopper_id)
     with transaction(factory) as session:
         counts = _erase_rows(session, shopper_id, conversations, pseudonym(secret, shopper_id))

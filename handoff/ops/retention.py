@@ -65,7 +65,8 @@ def _count_or_delete(session: Session, model: Any, cutoff: datetime, *, dry_run:
     older = model.created_at < cutoff
     if dry_run:
         return int(session.scalar(select(func.count()).select_from(model).where(older)) or 0)
-    result = session.execute(delete(model).where(older).execution_options(synchronize_session=False))
+    statement = delete(model).where(older).execution_options(synchronize_session=False)
+    result = session.execute(statement)
     return int(cast(CursorResult[Any], result).rowcount or 0)
 
 

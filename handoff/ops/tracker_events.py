@@ -14,15 +14,26 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any, Final, cast
+from pathlib import Path
+from typing import Any, Final
 
-from sqlalchemy import CursorResult, Engine, bindparam, inspect, text
+from sqlalchemy import Engine, bindparam, inspect, make_url, text
 
 from handoff.db import make_engine
 
 TABLE: Final = "events"
 _OLDER = "FROM events WHERE timestamp < :cutoff"
 _OF_SENDERS = "FROM events WHERE sender_id IN :senders"
+
+
+def _engine(url: str) -> Engine | None:
+    """An engine on the store, or None for a SQLite file Rasa has not created yet."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not Path(database).exists():
+            return None
+    return make_engine(url)
 
 
 def _run(engine: Engine, where: str, parameters: dict[str, Any], *, dry_run: bool) -> int:
@@ -37,12 +48,14 @@ def _run(engine: Engine, where: str, parameters: dict[str, Any], *, dry_run: boo
         result = connection.execute(statement, parameters)
         if dry_run:
             return int(result.scalar() or 0)
-        return int(cast(CursorResult[Any], result).rowcount or 0)
+        return int(result.rowcount or 0)
 
 
 def delete_older_than(url: str, cutoff: datetime, *, dry_run: bool = False) -> int:
     """Events recorded before ``cutoff`` (aware datetime): deleted, or counted on a dry run."""
-    engine = make_engine(url)
+    engine = _engine(url)
+    if engine is None:
+        return 0
     try:
         return _run(engine, _OLDER, {"cutoff": cutoff.timestamp()}, dry_run=dry_run)
     finally:
@@ -53,7 +66,9 @@ def delete_conversations(url: str, senders: Collection[str], *, dry_run: bool = 
     """Every event of the conversations ``senders``: deleted, or counted on a dry run."""
     if not senders:
         return 0
-    engine = make_engine(url)
+    engine = _engine(url)
+    if engine is None:
+        return 0
     try:
         return _run(engine, _OF_SENDERS, {"senders": sorted(senders)}, dry_run=dry_run)
     finally:

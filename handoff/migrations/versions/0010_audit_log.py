@@ -59,7 +59,9 @@ def upgrade() -> None:
         sa.Column("action", sa.String(24), nullable=False),
         sa.Column("subject", sa.String(200), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=False),
-        sa.CheckConstraint(sa.column("action").in_(AUDIT_ACTIONS), name=op.f("ck_audit_log_action")),
+        sa.CheckConstraint(
+            sa.column("action").in_(AUDIT_ACTIONS), name=op.f("ck_audit_log_action")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
