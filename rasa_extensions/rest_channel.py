@@ -15,6 +15,10 @@ Rasa's, with three differences:
 - **No raw text in the log** when a turn fails: only its length (Rasa's channel logs the
   whole message, phone numbers included); the logging filter masks the rest.
 
+It also serves the Rasa server's ``/webhooks/rest/health``, ``/ready`` and ``/metrics``
+(``ops_routes``), counts and times each turn (``metrics``) and names the turn's conversation
+in the log records (``LOG_FORMAT=json``, ``handoff.ops.json_logs``).
+
 ``bot/credentials.yml`` names this class instead of ``rest:``; a channel's blueprint is also the
 one place Rasa 3.6 lets our code run in each worker after ``load_agent_on_start`` (a
 ``before_server_start`` listener) has loaded the model.
@@ -39,6 +43,7 @@ import asyncio
 import gc
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -48,7 +53,8 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 
 from handoff.log_masking import install_log_masking
-from rasa_extensions import action_result_validation, event_type_lookup
+from handoff.ops.json_logs import bind_conversation, release, use_log_format
+from rasa_extensions import action_result_validation, event_type_lookup, ops_routes
 from rasa_extensions.channel_auth import (
     SIGNATURE_HEADER,
     UNSIGNED_ZH,
@@ -56,6 +62,7 @@ from rasa_extensions.channel_auth import (
     parse_body,
     signature_valid,
 )
+from rasa_extensions.metrics import observe_turn, rasa_metrics
 
 #: Under Rasa's logger, so that ``rasa run``'s log level (``--verbose``, ``--debug``) applies.
 log = logging.getLogger(f"rasa.{__name__}")
@@ -67,6 +74,8 @@ WARM_UP_TEXT = "我买的电饭煲不加热了，订单号 2024112212345678"
 async def settle_worker(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
     """Install the two lookups, warm the model up with one parse, freeze the heap."""
     install_log_masking()
+    use_log_format()  # LOG_FORMAT=json
+    rasa_metrics()  # every metric shows from the start, at 0
     action_result_validation.install()
     event_type_lookup.install()
     agent = getattr(app.ctx, "agent", None)
@@ -94,6 +103,7 @@ class SettledRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's two REST routes, with the checks above, and :func:`settle_worker`."""
         install_log_masking()
+        use_log_format()
         if not self.secret:
             log.error("RASA_CHANNEL_SECRET is not set: the REST channel refuses every message")
         blueprint = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -111,6 +121,7 @@ class SettledRestInput(RestInput):
                 error = {"error": "bad_request", "message_zh": refused.message_zh}
                 return response.json(error, status=refused.status)
             collector = CollectingOutputChannel()
+            token, started, outcome = bind_conversation(message.sender), time.perf_counter(), "ok"
             try:
                 await on_new_message(
                     UserMessage(
@@ -122,14 +133,20 @@ class SettledRestInput(RestInput):
                     )
                 )
             except asyncio.CancelledError:
+                outcome = "timeout"
                 log.error("turn of %s timed out (%d characters)", message.sender, len(message.text))
             except Exception:
+                outcome = "failed"
                 log.exception(
                     "turn of %s failed (%d characters)", message.sender, len(message.text)
                 )
+            finally:
+                observe_turn(outcome, time.perf_counter() - started)
+                release(token)
             return response.json(collector.messages)
 
         blueprint.add_route(health, "/", methods=["GET"])
         blueprint.add_route(receive, "/webhook", methods=["POST"])
+        ops_routes.add_routes(blueprint)  # /health, /ready, /metrics (rasa_extensions.ops_routes)
         blueprint.after_server_start(settle_worker)
         return blueprint

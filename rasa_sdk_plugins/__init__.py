@@ -10,6 +10,7 @@ from typing import Any
 
 def init_hooks(manager: Any) -> None:
     """Register our hook implementations with rasa_sdk's plugin manager."""
-    from rasa_sdk_plugins import action_server_auth
+    from rasa_sdk_plugins import action_server_auth, ops_routes
 
     manager.register(action_server_auth)
+    manager.register(ops_routes)

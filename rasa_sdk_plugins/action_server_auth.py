@@ -1,4 +1,4 @@
-"""The action server answers only Rasa: every route but ``/health`` needs ``ACTIONS_SECRET``.
+"""The action server answers only Rasa: every route but the probes needs ``ACTIONS_SECRET``.
 
 Without it, anyone who can reach the port could post a forged tracker and have
 ``action_check_progress`` list any shopper's cases or ``action_submit_complaint`` open cases on
@@ -23,7 +23,8 @@ hookimpl = pluggy.HookimplMarker("rasa_sdk")
 log = logging.getLogger(__name__)
 
 SECRET_HEADER: Final = "X-Actions-Secret"
-OPEN_PATHS: Final = frozenset({"/health"})
+#: ``/ready`` reveals nothing; ``/metrics`` checks its own token (``rasa_sdk_plugins.ops_routes``).
+OPEN_PATHS: Final = frozenset({"/health", "/ready", "/metrics"})
 #: A tracker of a long conversation is a few hundred KB; nothing legitimate is near this.
 MAX_REQUEST_BYTES: Final = 8 * 1024 * 1024
 
