@@ -186,10 +186,13 @@ def start_servers(
         }
     )
     action_log, rasa_log = folder / "actions.log", folder / "rasa.log"
+    metrics_dirs = {name: folder / "metrics" / name for name in ("actions", "rasa")}
+    for path in metrics_dirs.values():  # as scripts/run-services: workers' metrics summed
+        path.mkdir(parents=True, exist_ok=True)
     actions = subprocess.Popen(
         [str(PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(action_port)],
         cwd=ROOT,
-        env=env,
+        env=env | {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dirs["actions"])},
         stdout=action_log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -222,7 +225,7 @@ def start_servers(
             str(ROOT / "bot" / "credentials.yml"),
         ],
         cwd=folder,
-        env=env,
+        env=env | {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dirs["rasa"])},
         stdout=rasa_log.open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,

@@ -27,7 +27,10 @@ _OF_SENDERS = "FROM events WHERE sender_id IN :senders"
 
 
 def _engine(url: str) -> Engine | None:
-    """An engine on the store, or None for a SQLite file Rasa has not created yet."""
+    """An engine on the store; None without a store (an empty URL: the gateway's tests) or
+    for a SQLite file Rasa has not created yet."""
+    if not url:
+        return None
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
