@@ -54,7 +54,9 @@ async def write(target: str, conversations: list[dict[str, Any]]) -> dict[str, i
             ActionExecuted("action_listen", timestamp=at),
         ]
         for offset, text in enumerate(conversation["texts"], start=1):
-            events.append(UserUttered(text, {"name": "greet", "confidence": 1.0}, timestamp=at + offset))
+            events.append(
+                UserUttered(text, {"name": "greet", "confidence": 1.0}, timestamp=at + offset)
+            )
             events.append(ActionExecuted("action_listen", timestamp=at + offset))
         sender = conversation["sender"]
         await tracker_store.save(DialogueStateTracker.from_events(sender, events, DOMAIN.slots))
@@ -66,7 +68,11 @@ async def read(target: str, senders: list[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for sender in senders:
         tracker = await tracker_store.retrieve_full_tracker(sender)
-        texts = [] if tracker is None else [e.text for e in tracker.events if isinstance(e, UserUttered)]
+        texts = (
+            []
+            if tracker is None
+            else [e.text for e in tracker.events if isinstance(e, UserUttered)]
+        )
         found[sender] = texts
     return found
 
