@@ -150,6 +150,39 @@ async def test_metrics_count_turns_queue_and_requests(ops_client: GatewayClient)
     assert not any(route and "NO-SUCH-CASE" in route for route in routes)
 
 
+async def test_gateway_log_lines_name_the_conversation(
+    ops_client: GatewayClient, rasa: Any
+) -> None:
+    import io
+    import json
+    import logging
+
+    from handoff.gateway.identity import Identity
+    from handoff.log_masking import install_log_masking
+    from handoff.ops.json_logs import JsonFormatter
+
+    install_log_masking()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    service_log = logging.getLogger("handoff.gateway.service")
+    service_log.addHandler(handler)
+    rasa.unavailable = 100  # Rasa answers 503: the gateway logs a warning for the turn
+    try:
+        async with ops_client.ws_connect(f"/ws?{shopper_query('shopper-10')}") as ws:
+            await ws.send_json({"type": "message", "text": "电话 13812345678", "client_id": "m1"})
+            await receive_until(ws, message_with("暂时无法回复", "system"))
+    finally:
+        service_log.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    conversation = Identity(shopper_id="shopper-10", anonymous=False).conversation_id
+    warning = next(line for line in lines if "unavailable" in line["message"])
+    assert warning["conversation_id"] == conversation
+    assert "13812345678" not in stream.getvalue()
+    figures = await scrape(ops_client)
+    assert figures[("shop_gateway_turns_total", (("outcome", "unavailable"),))] == 1
+
+
 async def test_an_agent_opening_a_transcript_or_a_case_is_audited(
     ops_client: GatewayClient, db_url: str
 ) -> None:
