@@ -26,17 +26,24 @@ CHECK_SECONDS: Final = 3.0
 REQUIRED: Final = frozenset({"model", "tracker_store", "action_server"})
 
 
-def _probe_store(store: Any) -> None:
-    """One trivial query on the store's database (raises when it is unreachable)."""
-    if hasattr(store, "_connect"):  # ours on SQLite: one plain connection per process
+def _probe_engine(engine: Any) -> None:
+    """One trivial query through a SQLAlchemy engine (raises when it is unreachable)."""
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+async def _probe_store(store: Any) -> None:
+    if hasattr(store, "_connect"):
+        # Ours on SQLite: the worker's one connection belongs to the event loop's thread
+        # (sqlite3 refuses it in any other), so the probe runs here; a local SELECT 1 takes
+        # no lock. Opening it from a thread made every later turn fall back to memory.
         store._connect().execute("SELECT 1").fetchone()
         return
     engine = getattr(store, "engine", None)
-    if engine is not None:  # Rasa's SQLTrackerStore (PostgreSQL)
-        from sqlalchemy import text
-
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+    if engine is not None:  # Rasa's SQLTrackerStore (PostgreSQL): pooled, thread-safe
+        await asyncio.to_thread(_probe_engine, engine)
 
 
 async def tracker_store_reachable(agent: Any) -> bool:
@@ -45,7 +52,7 @@ async def tracker_store_reachable(agent: Any) -> bool:
     if store is None:
         return False
     try:
-        await asyncio.wait_for(asyncio.to_thread(_probe_store, store), CHECK_SECONDS)
+        await asyncio.wait_for(_probe_store(store), CHECK_SECONDS)
     except Exception as error:
         log.warning("readiness: the tracker store is not reachable (%s)", type(error).__name__)
         return False
