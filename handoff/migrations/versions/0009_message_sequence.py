@@ -49,7 +49,10 @@ def upgrade() -> None:
     with op.batch_alter_table("chat_messages") as batch:
         batch.alter_column("seq", existing_type=sa.Integer(), nullable=False)
     op.create_index(
-        "uq_chat_messages_conversation_seq", "chat_messages", ["conversation_id", "seq"], unique=True
+        "uq_chat_messages_conversation_seq",
+        "chat_messages",
+        ["conversation_id", "seq"],
+        unique=True,
     )
 
 
