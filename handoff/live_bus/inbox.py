@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 #: Events one view may have waiting: a few hundred messages is minutes of a busy chat.
 DEFAULT_LIMIT: Final = 256
 DROPPABLE: Final = frozenset({"typing"})
+#: Events a view takes at a time (see :meth:`Inbox.wait`).
+BATCH: Final = 16
 Delivery = tuple[str, dict[str, Any]]
 
 
@@ -91,11 +93,17 @@ class Inbox:
         self._ready.set()
 
     async def wait(self, timeout: float) -> list[Delivery]:
-        """Wait for events or ``timeout`` seconds; return (and remove) what is waiting."""
+        """Wait for events or ``timeout`` seconds; return (and remove) up to :data:`BATCH`.
+
+        A small batch keeps what the view has taken but not yet sent small too, so the
+        limit bounds nearly everything pending for it.
+        """
         if not self._events:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._ready.wait(), timeout)
         self._ready.clear()
-        events = list(self._events)
-        self._events.clear()
+        count = min(BATCH, len(self._events))
+        events = [self._events.popleft() for _ in range(count)]
+        if self._events:
+            self._ready.set()
         return events
