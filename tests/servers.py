@@ -152,10 +152,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def start_servers(
-    folder: Path,
-    rasa_workers: int = 2,
-    model: Path = RASA_MODELS,
-    database_url: str | None = None,
+    folder: Path, rasa_workers: int = 2, model: Path = RASA_MODELS
 ) -> Generator[Servers, None, None]:
     """Start both servers in ``folder`` (also used by bench/rasa_bench.py); stop them after.
 
@@ -164,7 +161,7 @@ def start_servers(
     """
     from handoff.db import make_session_factory, prepare_database
 
-    database_url = database_url or f"sqlite:///{folder / 'shop.db'}"  # or a cluster's
+    database_url = f"sqlite:///{folder / 'shop.db'}"
     engine = prepare_database(database_url)
     action_port, rasa_port = free_port(), free_port()
     endpoints = folder / "endpoints.yml"
