@@ -26,11 +26,14 @@ CONSOLE_SOURCES := console/index.html console/vite.config.ts console/tsconfig.js
   $(wildcard console/src/*.* console/src/*/*.*)
 RASA_INPUTS := bot/config.yml bot/domain.yml $(wildcard bot/data/*.yml) $(wildcard nlu_data/intents/*.yml) triage_model/userdict/shop_words.txt $(wildcard rasa_extensions/*.py)
 
+
+.PHONY: run-cluster
 .PHONY: help setup run test train evaluate bench bench-intents bench-pipelines lint clean test-bot browser-deps console test-console
 
 help:
 	@echo "make setup     build both environments (idempotent)"
 	@echo "make run       train what is stale; start actions, Rasa and the gateway (:8080)"
+	@echo "make run-cluster  the same as several instances on PostgreSQL + Redis behind nginx"
 	@echo "make test      run the whole test suite (the browser tests need make browser-deps)"
 	@echo "make browser-deps  install Debian's chromium for the browser tests (root or sudo)"
 	@echo "make train     train the triage model and the assistant if their data changed"
@@ -90,6 +93,12 @@ evaluate: $(TRIAGE_STAMP)
 run: setup train
 	$(PY) -m triage_model demo
 	scripts/run-services
+
+# Several instances on this machine (README "Several instances"): PostgreSQL, Redis, nginx,
+# two gateways, two Rasa servers, two action servers; writes var/cluster.env.
+run-cluster: setup train
+	$(PY) -m triage_model demo
+	scripts/run-cluster
 
 # The browser tests (tests/browser) drive Debian's /usr/bin/chromium through Playwright; we
 # never download a browser build (`playwright install`). Nothing to do when it is installed.

@@ -10,9 +10,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, column
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    column,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from handoff.message_sequence import number_new_message
 from handoff.models import Base
 
 #: Who wrote a message: the shopper, the assistant, an agent, or the gateway itself.
@@ -30,6 +40,10 @@ class Message(Base):
     ``text`` is the button's payload (/affirm). ``routed_at`` is when the gateway finished
     routing a shopper message (the assistant answered, or it went to the agents): one left
     empty by a crash is relayed when the gateway starts again.
+
+    ``seq`` numbers the conversation's messages 1, 2, 3… in commit order (see
+    :mod:`handoff.message_sequence`): a reconnecting widget or console asks for "everything
+    after seq N" and a live view drops a copy it has already shown.
     """
 
     __tablename__ = "chat_messages"
@@ -38,6 +52,7 @@ class Message(Base):
         Index("ix_chat_messages_conversation_id_id", "conversation_id", "id"),
         Index("uq_chat_messages_conversation_client", "conversation_id", "client_id", unique=True),
         Index("ix_chat_messages_created_at", "created_at"),
+        Index("uq_chat_messages_conversation_seq", "conversation_id", "seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +69,21 @@ class Message(Base):
     )
     created_at: Mapped[datetime]
     routed_at: Mapped[datetime | None]
+    seq: Mapped[int]
+
+
+class ConversationSequence(Base):
+    """The last message number given out in one conversation.
+
+    Taking the next number updates this row, which holds the row's lock until the message's
+    transaction commits: two writers of one conversation queue up here, so numbers are
+    committed in the order they were given and a reader never sees 7 before 6.
+    """
+
+    __tablename__ = "chat_sequences"
+
+    conversation_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    last_seq: Mapped[int]
 
 
 class Attachment(Base):
@@ -92,3 +122,8 @@ class AgentSession(Base):
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+# Every Message gets its conversation number in the inserting transaction (demo history and
+# the gateway alike); see handoff.message_sequence.
+event.listen(Message, "before_insert", number_new_message)

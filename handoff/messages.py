@@ -1,8 +1,9 @@
 """The chat transcript: every message of a conversation, in both directions.
 
 The gateway stores a message before it acknowledges or forwards it, so the transcript is
-complete after a crash. Message ids grow, which lets a reconnecting widget or a second
-gateway instance ask for "everything after id N".
+complete after a crash. Each message also has a number in its conversation (``seq``, see
+:mod:`handoff.message_sequence`), committed in order, which lets a reconnecting widget or
+console ask for "everything after N" and a live view drop a copy it has already shown.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import hashlib
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from handoff.chat_models import MESSAGE_SENDERS, Attachment, Message
 from handoff.clock import as_utc, utc_now
-from handoff.conflicts import insert_unless_duplicate
+from handoff.message_sequence import give_back, take_next
 
 MAX_TEXT_CHARS: Final = 2000
 HISTORY_LIMIT: Final = 500
@@ -58,17 +59,55 @@ def store_message(
         "created_at": as_utc(now) if now is not None else utc_now(),
     }
     if client_id is None:
-        message = Message(**values)
+        message = Message(**values)  # numbered by handoff.message_sequence on flush
         session.add(message)
         session.flush()
         return message, True
-    inserted = insert_unless_duplicate(session, Message, values)
-    message = session.scalars(
+    # The number first: it locks the conversation, so no other writer can store this
+    # client_id between the look-up and the insert.
+    connection = session.connection()
+    seq = take_next(connection, conversation_id)
+    stored = session.scalars(
         select(Message).where(
             Message.conversation_id == conversation_id, Message.client_id == client_id
         )
-    ).one()
-    return message, inserted
+    ).one_or_none()
+    if stored is not None:
+        give_back(connection, conversation_id)
+        return stored, False
+    message = Message(**values, seq=seq)
+    session.add(message)
+    session.flush()
+    return message, True
+
+
+def messages_after_seq(
+    session: Session, conversation_id: str, after_seq: int, *, limit: int = HISTORY_LIMIT
+) -> list[Message]:
+    """The conversation's messages numbered above ``after_seq``, in order (a resume)."""
+    return list(
+        session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+            .order_by(Message.seq)
+            .limit(limit)
+        )
+    )
+
+
+def seq_of(session: Session, conversation_id: str, message_id: int) -> int:
+    """The number of the conversation's last message with an id up to ``message_id``.
+
+    What a widget of the previous release means by ``after`` (a message id): within one
+    conversation ids and numbers grow together, because both are taken under the
+    conversation's lock.
+    """
+    found = session.scalar(
+        select(func.max(Message.seq)).where(
+            Message.conversation_id == conversation_id, Message.id <= message_id
+        )
+    )
+    return int(found or 0)
 
 
 def messages_after(

@@ -26,6 +26,7 @@ from handoff.gateway.client_address import came_over_https, client_address
 from handoff.gateway.guards import SESSION_COOKIE, require_origin
 from handoff.gateway.hub import QUEUE_TOPIC, Subscription
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
+from handoff.gateway.live_feed import ConversationFeed, cut_connection, refresh_seconds
 from handoff.gateway.pages import login_page
 from handoff.gateway.request_limits import login_refusal
 from handoff.gateway.service import PRESENCE_INTERVAL, AgentRef, Gateway, GatewayError
@@ -275,19 +276,30 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
     request.app[SOCKETS].add(ws)
-    subscription = Subscription()
-    gateway.hub.subscribe(QUEUE_TOPIC, subscription)
-    watched: dict[str, Any] = {"conversation_id": None, "after": 0}
+    subscription = Subscription(on_overflow=cut_connection(request))
+    await gateway.hub.subscribe(QUEUE_TOPIC, subscription)
+    watched: ConversationFeed | None = None
+    #: A watch frame's wish, opened by the pusher (which alone touches the feed).
+    to_watch: list[shapes.WatchFrame] = []
     send_lock = asyncio.Lock()
 
     async def send(data: dict[str, Any]) -> None:
         async with send_lock:
             await ws.send_json(data)
 
+    async def show(feed: ConversationFeed, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            await send(
+                {"type": "message", "conversation_id": feed.conversation_id, "message": message}
+            )
+
     async def pusher(agent: AgentRef) -> None:
         last_queue: Any = None
         presence_due = 0.0
         loop = asyncio.get_running_loop()
+        every = refresh_seconds(request)
+        polls = gateway.hub.bus.polls_database
+        events: list[tuple[str, dict[str, Any]]] = []
         while not ws.closed:
             # Presence tells shoppers someone can answer: agents only, not supervisors watching.
             if "agent" in agent.roles and loop.time() >= presence_due:
@@ -298,18 +310,33 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
             if comparable != last_queue:
                 last_queue = comparable
                 await send({"type": "queue", **snapshot})
-            conversation_id = watched["conversation_id"]
-            if conversation_id:
-                for message in await gateway.history(conversation_id, watched["after"]):
-                    watched["after"] = max(watched["after"], message["id"])
-                    await send(
-                        {"type": "message", "conversation_id": conversation_id, "message": message}
-                    )
-            for notice in await subscription.wait(request.app[SETTINGS].poll_seconds):
-                if notice.get("who") == "shopper" or notice.get("type") == "case_changed":
-                    await send(notice)
+            nonlocal watched
+            if to_watch:
+                wish = to_watch.pop()
+                to_watch.clear()
+                watched = ConversationFeed(gateway, wish.conversation_id or "")
+                if wish.conversation_id:
+                    opening = await watched.opening(after_seq=wish.after_seq, after_id=wish.after)
+                    await show(watched, opening)
+            feed = watched
+            for topic, event in events:
+                kind = event.get("type")
+                if feed is None or topic != feed.conversation_id:
+                    continue  # the queue's events: the snapshot above
+                if kind == "message":
+                    await show(feed, await feed.take(event["message"]))
+                elif kind in {"changed", "resync"}:
+                    await show(feed, await feed.catch_up())
+                elif event.get("who") == "shopper" or kind == "case_changed":
+                    await send(event)
+            if feed is not None and feed.conversation_id and (polls or not events):
+                await show(feed, await feed.catch_up())
+            events = await subscription.wait(every)
+            if subscription.overflowed:
+                return
 
     pushing = asyncio.create_task(pusher(agent))
+    following = ""
     try:
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
@@ -318,21 +345,20 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
             if isinstance(data, shapes.FrameRefusal):
                 await send(data.refusal.frame(data.client_id))
             elif isinstance(data, shapes.WatchFrame):
-                previous = watched["conversation_id"]
-                if previous:
-                    gateway.hub.unsubscribe(previous, subscription)
-                conversation_id = data.conversation_id or None
-                watched["conversation_id"] = conversation_id
-                watched["after"] = data.after
-                if conversation_id:
-                    gateway.hub.subscribe(conversation_id, subscription)
-                subscription.event.set()
-            elif watched["conversation_id"]:  # typing
-                gateway.hub.changed(watched["conversation_id"], {"type": "typing", "who": "agent"})
+                if following:
+                    gateway.hub.unsubscribe(following, subscription)
+                # Follow first; the pusher then reads the history, so nothing falls between.
+                following = data.conversation_id or ""
+                if following:
+                    await gateway.hub.subscribe(following, subscription)
+                to_watch.append(data)
+                subscription.wake()
+            elif following:  # typing
+                await gateway.hub.typing(following, "agent")
     finally:
         gateway.hub.unsubscribe(QUEUE_TOPIC, subscription)
-        if watched["conversation_id"]:
-            gateway.hub.unsubscribe(watched["conversation_id"], subscription)
+        if following:
+            gateway.hub.unsubscribe(following, subscription)
         pushing.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await pushing

@@ -37,6 +37,7 @@ from handoff.gateway.screening import Screener
 from handoff.gateway.security_headers import add_security_headers
 from handoff.gateway.service import Gateway
 from handoff.gateway.settings import Settings
+from handoff.live_bus import make_bus
 from handoff.log_masking import install_log_masking
 from handoff.ops import gateway_ops
 from handoff.ops.json_logs import use_log_format
@@ -94,8 +95,10 @@ def make_app(
             )
         )
         live = screener if screener is not None else await _live_screener(factory)
+        bus = make_bus(settings.redis_url)
+        await bus.start()
         bot = MeteredAssistant(bot, app[METRICS])  # turns and their latency (/metrics)
-        gateway = Gateway(factory, bot, live, Hub(), settings.secret)
+        gateway = Gateway(factory, bot, live, Hub(bus), settings.secret)
         app[GATEWAY] = gateway
         # Before the first connection: shopper messages a crash left unanswered go first.
         recovering = await gateway.recover()
@@ -113,6 +116,7 @@ def make_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await recovering
             await client.close()
+            await bus.close()
             engine.dispose()
 
     async def close_sockets(app: web.Application) -> None:

@@ -1,57 +1,55 @@
-"""In-process wake-ups for live views, with the database as the truth.
+"""The gateway's side of the live bus: what changed, said after the change was committed.
 
-A live view (a shopper's widget, an agent's console) waits on its :class:`Subscription`, then
-re-reads the database for what is new. A change made by this instance wakes it at once; a
-change made by another instance is found by the periodic re-read (``poll_seconds``), so two
-instances can serve side by side without a message broker. Typing indicators are the one
-thing that is not stored: they are ephemeral and stay within an instance.
+A live view (a shopper's widget, an agent's console) follows topics with its
+:class:`Subscription` and shows what arrives. The database is the truth: a stored message
+is announced with its number in the conversation (``seq``), so a view shows it at once,
+drops a copy it has shown, and reads the database when a number is missing; a change that
+carries no data (``changed``) or a bus that was cut off (``resync``) makes the view re-read.
+Which bus carries the events (in-process, or Redis between gateways) is the app's choice,
+see :mod:`handoff.live_bus`. Typing notices are never stored: a flag that expires within
+seconds (a Redis key on the Redis bus) keeps them to one per conversation and side every
+couple of seconds, however many gateways and tabs are involved.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections import defaultdict
 from typing import Any, Final
 
+from handoff.live_bus import Inbox, LiveBus, LocalBus
+from handoff.live_bus.base import CHANGED
+
 QUEUE_TOPIC: Final = "queue"
+#: How long one typing notice stands for a side that keeps typing (the widget shows it for
+#: six seconds after the last one, and a typing client sends one every couple of seconds).
+TYPING_SECONDS: Final = 2.0
 
 
-class Subscription:
-    """What one live view waits on: a wake-up flag and ephemeral notices."""
-
-    def __init__(self) -> None:
-        self.event = asyncio.Event()
-        self.notices: list[dict[str, Any]] = []
-
-    async def wait(self, timeout: float) -> list[dict[str, Any]]:
-        """Wait for a wake-up or the timeout; return (and clear) the notices."""
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.event.wait(), timeout)
-        self.event.clear()
-        notices, self.notices = self.notices, []
-        return notices
+class Subscription(Inbox):
+    """What one live view waits on (a bounded :class:`~handoff.live_bus.inbox.Inbox`)."""
 
 
 class Hub:
-    """Topics (a conversation id, or :data:`QUEUE_TOPIC`) and their subscriptions."""
+    """Topics (a conversation id, :data:`QUEUE_TOPIC`, ``alerts``) over a live bus."""
 
-    def __init__(self) -> None:
-        self._topics: dict[str, set[Subscription]] = defaultdict(set)
+    def __init__(self, bus: LiveBus | None = None) -> None:
+        self.bus: LiveBus = bus if bus is not None else LocalBus()
 
-    def subscribe(self, topic: str, subscription: Subscription) -> None:
-        self._topics[topic].add(subscription)
+    async def subscribe(self, topic: str, subscription: Subscription) -> None:
+        """Follow ``topic``; once this returns, nothing announced later is missed."""
+        await self.bus.subscribe(topic, subscription)
 
     def unsubscribe(self, topic: str, subscription: Subscription) -> None:
-        subscribers = self._topics.get(topic)
-        if subscribers is not None:
-            subscribers.discard(subscription)
-            if not subscribers:
-                del self._topics[topic]
+        self.bus.unsubscribe(topic, subscription)
 
     def changed(self, topic: str, notice: dict[str, Any] | None = None) -> None:
-        """Wake every subscriber of ``topic``, optionally with an ephemeral notice."""
-        for subscription in self._topics.get(topic, ()):
-            if notice is not None:
-                subscription.notices.append(notice)
-            subscription.event.set()
+        """Tell the followers of ``topic`` to re-read, or give them an ephemeral notice."""
+        self.bus.publish(topic, notice if notice is not None else CHANGED)
+
+    def stored(self, conversation_id: str, message: dict[str, Any]) -> None:
+        """Announce a committed message (as :meth:`Gateway.message_dict` renders it)."""
+        self.bus.publish(conversation_id, {"type": "message", "message": message})
+
+    async def typing(self, conversation_id: str, who: str) -> None:
+        """Someone is typing: tell the other side, at most once per :data:`TYPING_SECONDS`."""
+        if await self.bus.flag(f"typing:{conversation_id}:{who}", TYPING_SECONDS):
+            self.changed(conversation_id, {"type": "typing", "who": who})

@@ -36,8 +36,10 @@ from handoff.gateway.shopper_states import shopper_state, waiting_notice
 from handoff.messages import (
     mark_routed,
     messages_after,
+    messages_after_seq,
     needs_routing,
     offered_title,
+    seq_of,
     store_message,
     unrouted_messages,
 )
@@ -168,6 +170,9 @@ class Gateway:
             attachment = f"/attachments/{message.attachment_id}?t={token}"
         return {
             "id": message.id,
+            # The message's number in its conversation: what a reconnecting view resumes
+            # after (``after_seq``) and how a live view spots a copy or a gap.
+            "seq": message.seq,
             "sender": message.sender,
             "agent": message.agent,
             # A quick reply reads as the button's title (确认提交), never its payload.
@@ -185,6 +190,15 @@ class Gateway:
         """Messages after ``after_id`` (the newest ones when 0), ready to send."""
         rows = await self.db(lambda s: messages_after(s, conversation_id, after_id))
         return [self.message_dict(m) for m in rows]
+
+    async def history_after_seq(self, conversation_id: str, after_seq: int) -> list[dict[str, Any]]:
+        """Messages numbered above ``after_seq``, oldest first (a resume, or a gap filled)."""
+        rows = await self.db(lambda s: messages_after_seq(s, conversation_id, after_seq))
+        return [self.message_dict(m) for m in rows]
+
+    async def seq_of_message(self, conversation_id: str, message_id: int) -> int:
+        """The number a widget of the previous release means by ``after`` (a message id)."""
+        return await self.db(lambda s: seq_of(s, conversation_id, message_id))
 
     async def state(self, conversation_id: str) -> dict[str, Any]:
         """The widget's ``state`` frame (see :mod:`handoff.gateway.shopper_states`)."""
@@ -209,7 +223,7 @@ class Gateway:
             )[0]
 
         message = await self.db(work)
-        self.hub.changed(identity.conversation_id)
+        self.hub.stored(identity.conversation_id, self.message_dict(message))
         return message
 
     async def _store_replies(self, identity: Identity, replies: list[BotReply]) -> None:
@@ -260,7 +274,7 @@ class Gateway:
 
         message, new = await self.db(work)
         if new:
-            self.hub.changed(conversation_id)
+            self.hub.stored(conversation_id, self.message_dict(message))
             self.hub.changed(QUEUE_TOPIC)
         return message, new
 
@@ -576,9 +590,9 @@ class Gateway:
         if not text:
             raise GatewayError("消息不能为空。")
 
-        def work(session: Session) -> None:
+        def work(session: Session) -> Message:
             entry = self._owned_entry(session, agent, conversation_id)
-            store_message(
+            message, _new = store_message(
                 session,
                 conversation_id=conversation_id,
                 shopper_id=entry.shopper_id,
@@ -588,9 +602,10 @@ class Gateway:
             )
             if entry.case is not None:
                 mark_first_response(session, entry.case, actor=agent.actor)
+            return message
 
-        await self.db(work)
-        self.hub.changed(conversation_id)
+        message = await self.db(work)
+        self.hub.stored(conversation_id, self.message_dict(message))
 
     async def case_action(
         self, agent: AgentRef, conversation_id: str, action: dict[str, Any]

@@ -48,6 +48,11 @@ class Settings:
     secure_cookies: bool = False
     #: How often a live view re-reads the database for changes made by another instance.
     poll_seconds: float = 1.0
+    #: Redis for live updates between gateways (``make run-cluster``); empty: in-process.
+    redis_url: str = ""
+    #: With Redis, how often a live view still re-reads what no event announces (a queued
+    #: shopper's position, agents going offline) and the console's queue.
+    live_refresh_seconds: float = 5.0
     demo_shopper: str = "demo-shopper"
     #: Rasa's tracker store (SQLAlchemy URL), read by the review inbox's harvester; empty: off.
     tracker_url: str = ""
@@ -62,7 +67,7 @@ class Settings:
     def from_env(
         cls, env: Mapping[str, str] | None = None, var_dir: Path | None = None
     ) -> Settings:
-        """Read ``HANDOFF_*``, ``RASA_URL`` and ``DATABASE_URL``."""
+        """Read ``HANDOFF_*``, ``RASA_URL``, ``DATABASE_URL`` and ``REDIS_URL``."""
         env = os.environ if env is None else env
         var = var_dir if var_dir is not None else Path.cwd() / "var"
         origins = tuple(
@@ -86,4 +91,5 @@ class Settings:
             harvest_seconds=float(env.get("HANDOFF_HARVEST_SECONDS", "5")),
             metrics_token=read_secret("METRICS_TOKEN", var, env),
             retention_days=retention_days(env),
+            redis_url=env.get("REDIS_URL", "").strip(),
         )

@@ -80,7 +80,10 @@ class HelloFrame(Shape):
     shopper: Annotated[StrictStr, Field(max_length=64)] = ""
     sig: Token = ""
     anon: Token = ""
+    #: The id of the last message the widget showed (previous releases); ``after_seq``,
+    #: when above 0, wins: the number (``seq``) of the last message shown.
     after: AfterId = 0
+    after_seq: AfterId = 0
 
 
 class TypingFrame(Shape):
@@ -108,6 +111,7 @@ class ShopperQuery(Shape):
     sig: Annotated[str, Field(max_length=256)] = ""
     anon: Annotated[str, Field(max_length=256)] = ""
     after: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
+    after_seq: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
     #: 2: the credentials come in a first ``hello`` frame (or, for uploads, in headers).
     v: Annotated[int, Field(ge=1, le=9)] = 1
 
@@ -119,6 +123,7 @@ class WatchFrame(Shape):
     type: Literal["watch"]
     conversation_id: Annotated[StrictStr, Field(max_length=128)] | None = None
     after: AfterId = 0
+    after_seq: AfterId = 0
 
 
 class AgentTypingFrame(Shape):

@@ -17,6 +17,7 @@ from handoff.gateway.guards import current_agent, require_origin
 from handoff.gateway.hub import Subscription
 from handoff.gateway.identity import Identity, resolve_identity
 from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
+from handoff.gateway.live_feed import ConversationFeed, cut_connection, refresh_seconds
 from handoff.gateway.request_limits import message_refusal, upload_refusal
 from handoff.gateway.service import GatewayError, attachment_token
 from handoff.messages import store_attachment
@@ -94,24 +95,24 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
         identity = resolve_identity(
             request.app[SETTINGS].secret, hello.shopper, hello.sig, hello.anon
         )
-        after = hello.after
+        after, after_seq = hello.after, hello.after_seq
     else:
-        identity, after = _identity(request, params), params.after
+        identity = _identity(request, params)
+        after, after_seq = params.after, params.after_seq
     conversation_id = identity.conversation_id
     bind_conversation(conversation_id)  # this socket's log records name it (LOG_FORMAT=json)
-    subscription = Subscription()
-    gateway.hub.subscribe(conversation_id, subscription)
-    sent_up_to = after
+    subscription = Subscription(on_overflow=cut_connection(request))
+    # Follow first, read second: nothing announced from here on is missed.
+    await gateway.hub.subscribe(conversation_id, subscription)
+    feed = ConversationFeed(gateway, conversation_id)
     send_lock = asyncio.Lock()
 
     async def send(data: dict[str, Any]) -> None:
         async with send_lock:
             await ws.send_json(data)
 
-    async def push_new() -> None:
-        nonlocal sent_up_to
-        for message in await gateway.history(conversation_id, sent_up_to):
-            sent_up_to = max(sent_up_to, message["id"])
+    async def show(messages: list[dict[str, Any]]) -> None:
+        for message in messages:
             await send({"type": "message", "message": message})
 
     last_state: dict[str, Any] = {}
@@ -122,33 +123,50 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
         if state != last_state:
             last_state = state
             await send(state)
+        # ``mode`` is what widgets before v2 show; they expect it after every re-read.
+        await send({"type": "mode", "mode": _mode(state)})
 
     async def pusher() -> None:
-        poll = request.app[SETTINGS].poll_seconds
+        every = refresh_seconds(request)
+        polls = gateway.hub.bus.polls_database
         while not ws.closed:
-            for notice in await subscription.wait(poll):
-                if notice.get("type") == "typing" and notice.get("who") != "shopper":
-                    await send(notice)
-            await push_new()
-            await send({"type": "mode", "mode": await gateway.mode(conversation_id)})
-            await push_state()
+            events = await subscription.wait(every)
+            if subscription.overflowed:
+                return
+            restate = not events and (polls or last_state.get("state") != "bot")
+            if not events and polls:
+                await show(await feed.catch_up())
+            for _topic, event in events:
+                kind = event.get("type")
+                if kind == "message":
+                    shown = await feed.take(event["message"])
+                    await show(shown)
+                    restate = restate or any(m["sender"] != "shopper" for m in shown)
+                elif kind == "typing":
+                    if event.get("who") != "shopper":
+                        await send(event)
+                else:  # changed, resync: re-read
+                    await show(await feed.catch_up())
+                    restate = True
+            if restate:
+                await push_state()
 
     pushing: asyncio.Task[None] | None = None
     try:
+        opening = await feed.opening(after_seq=after_seq, after_id=after)
+        state = await gateway.state(conversation_id)
         await send(
             {
                 "type": "welcome",
                 "protocol": PROTOCOL_VERSION,
                 "anonymous": identity.anonymous,
                 "anon": identity.anon_token,
-                "mode": await gateway.mode(conversation_id),
+                "mode": _mode(state),
             }
         )
-        history = await gateway.history(conversation_id, after)
-        if history:
-            sent_up_to = max(m["id"] for m in history)
-        await send({"type": "history", "messages": history})
-        await push_state()
+        await send({"type": "history", "messages": opening})
+        last_state = state
+        await send(state)
         pushing = asyncio.create_task(pusher())
         await supervision_hooks.on_shopper_open(gateway, identity)  # a due 回访 is asked
         async for frame in ws:
@@ -158,7 +176,7 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
             if isinstance(data, shapes.FrameRefusal):
                 await send(data.refusal.frame(data.client_id))
             elif isinstance(data, shapes.TypingFrame):
-                gateway.hub.changed(conversation_id, {"type": "typing", "who": "shopper"})
+                await gateway.hub.typing(conversation_id, "shopper")
             elif isinstance(data, shapes.MessageFrame):
                 await _handle_message(gateway, identity, data, send, address)
     finally:
@@ -168,6 +186,11 @@ async def shopper_socket(request: web.Request) -> web.WebSocketResponse:
             with contextlib.suppress(asyncio.CancelledError, ConnectionError):
                 await pushing
     return ws
+
+
+def _mode(state: dict[str, Any]) -> str:
+    """The v1 ``mode`` (human while the conversation is queued or with an agent)."""
+    return "bot" if state["state"] == "bot" else "human"
 
 
 async def _handle_message(

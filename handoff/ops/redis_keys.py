@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, cast
 
 #: Characters that are special in a ``SCAN MATCH`` glob.
 _GLOB_SPECIAL: Final = re.compile(r"([*?\[\]\\])")
@@ -37,10 +37,10 @@ def delete_keys_naming(url: str, identifiers: Iterable[str]) -> int:
             for key in client.scan_iter(match=pattern, count=SCAN_BATCH):
                 batch.append(key)
                 if len(batch) >= SCAN_BATCH:
-                    deleted += int(client.delete(*batch))
+                    deleted += cast(int, client.delete(*batch))  # the sync client answers an int
                     batch = []
             if batch:
-                deleted += int(client.delete(*batch))
+                deleted += cast(int, client.delete(*batch))  # the sync client answers an int
     finally:
         client.close()
     return deleted

@@ -49,6 +49,8 @@ TABLES = {
     "model_live",
     "model_promotions",
     "training_jobs",
+    # 0009: per-conversation message numbers
+    "chat_sequences",
     # 0010: the audit log
     "audit_log",
 }

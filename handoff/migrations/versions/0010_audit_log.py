@@ -1,7 +1,7 @@
 """The append-only audit log: agents' reads of personal data, exports, deletions.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03
 
 Append-only is enforced by the database, not only by the code: a trigger refuses every
@@ -19,7 +19,7 @@ from alembic import op
 from handoff.sqltypes import UTCDateTime
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
