@@ -11,8 +11,8 @@ worker receives them.
 Every read-modify-write of a lock (issue a ticket, finish serving, clean up) runs in one
 ``BEGIN IMMEDIATE`` transaction, which SQLite serialises across processes — unlike Rasa's
 base class, whose get-then-save sequence is only safe within one process. The connection
-settings are those of ``sqlite_settings``. For Rasa servers on several machines use Rasa's
-RedisLockStore instead (see README).
+settings are those of ``sqlite_settings``. For Rasa servers on several machines use
+``redis_lock_store`` (``bot/endpoints-cluster.yml``; Rasa's own RedisLockStore is not atomic).
 """
 
 from __future__ import annotations

@@ -16,32 +16,21 @@ from pathlib import Path
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (
-    ActionExecuted,
-    BotUttered,
-    Event,
-    SessionStarted,
-    SlotSet,
-    UserUttered,
-)
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from rasa_extensions.sqlite_tracker_store import SQLiteTrackerStore
 from tests.rasa_extensions.processes import join_or_kill
+from tests.rasa_extensions.sample_sessions import (
+    DOMAIN,
+    event_dicts,
+    first_session,
+    sample_tracker,
+    second_session,
+)
 
 STORE_TYPE = "rasa_extensions.sqlite_tracker_store.SQLiteTrackerStore"
-DOMAIN = Domain.from_yaml(
-    """
-version: "3.1"
-intents: [greet]
-slots:
-  order_number:
-    type: text
-    mappings: [{type: custom}]
-"""
-)
 
 
 def pragma(store: SQLiteTrackerStore, name: str) -> object:
@@ -85,36 +74,6 @@ def test_conversation_round_trips_and_survives_a_new_store(tmp_path: Path) -> No
     assert loaded.latest_message.text == "你好，订单号 2024112212345678"
 
 
-def _first_session() -> list[Event]:
-    return [
-        ActionExecuted("action_session_start", timestamp=1.0),
-        SessionStarted(timestamp=1.0),
-        ActionExecuted("action_listen", timestamp=1.1),
-        UserUttered("我要投诉", {"name": "complain", "confidence": 0.9}, timestamp=2.0),
-        SlotSet("order_number", "2024112212345678", timestamp=2.1),
-        BotUttered("请问订单号是多少？", timestamp=2.2),
-    ]
-
-
-def _second_session() -> list[Event]:
-    return [
-        ActionExecuted("action_session_start", timestamp=90.0),
-        SessionStarted(timestamp=90.0),
-        SlotSet("order_number", "2024112212345678", timestamp=90.0),  # carried over
-        ActionExecuted("action_listen", timestamp=90.1),
-        UserUttered("我的投诉到哪了", {"name": "check_progress", "confidence": 0.8}, timestamp=91),
-    ]
-
-
-def _tracker(events: list[Event]) -> DialogueStateTracker:
-    return DialogueStateTracker.from_events("shopper-2", events, slots=DOMAIN.slots)
-
-
-def _event_dicts(tracker: DialogueStateTracker | None) -> list[dict[str, object]]:
-    assert tracker is not None
-    return [event.as_dict() for event in tracker.events]
-
-
 def _rows(path: Path) -> list[tuple[object, ...]]:
     with sqlite3.connect(path) as connection:
         return connection.execute(
@@ -128,7 +87,10 @@ def test_reads_and_writes_exactly_what_rasas_sql_store_does(tmp_path: Path, writ
     """Same rows written, same trackers read, across two sessions, whichever store wrote."""
     ours = SQLiteTrackerStore(domain=DOMAIN, db=str(tmp_path / "ours.db"))
     rasa = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "rasa.db"))
-    first, both = _tracker(_first_session()), _tracker(_first_session() + _second_session())
+    first, both = (
+        sample_tracker(first_session()),
+        sample_tracker(first_session() + second_session()),
+    )
     for store in (ours, rasa):  # a turn, then a later turn that started a new session
         asyncio.run(store.save(first))
         asyncio.run(store.save(both))
@@ -143,9 +105,9 @@ def test_reads_and_writes_exactly_what_rasas_sql_store_does(tmp_path: Path, writ
     }
     latest = {name: asyncio.run(r.retrieve("shopper-2")) for name, r in readers.items()}
     full = {name: asyncio.run(r.retrieve_full_tracker("shopper-2")) for name, r in readers.items()}
-    assert _event_dicts(latest["ours"]) == _event_dicts(latest["rasa"])
-    assert _event_dicts(latest["ours"]) == [e.as_dict() for e in _second_session()]
-    assert _event_dicts(full["ours"]) == _event_dicts(full["rasa"]) == _event_dicts(both)
+    assert event_dicts(latest["ours"]) == event_dicts(latest["rasa"])
+    assert event_dicts(latest["ours"]) == [e.as_dict() for e in second_session()]
+    assert event_dicts(full["ours"]) == event_dicts(full["rasa"]) == event_dicts(both)
     assert latest["ours"] is not None and latest["ours"].get_slot("order_number")
     assert list(asyncio.run(readers["ours"].keys())) == ["shopper-2"]
 
@@ -157,14 +119,14 @@ def test_unknown_conversation_is_none(tmp_path: Path) -> None:
 
 def _save_in_child(store: SQLiteTrackerStore, results: Queue[bool]) -> None:
     inherited = store._connection
-    asyncio.run(store.save(_tracker(_first_session() + _second_session())))
+    asyncio.run(store.save(sample_tracker(first_session() + second_session())))
     results.put(store._connection is not inherited)
 
 
 def test_forked_worker_opens_its_own_connection(tmp_path: Path) -> None:
     """Sanic forks its workers after Rasa built the store: a connection must not cross."""
     store = SQLiteTrackerStore(domain=DOMAIN, db=str(tmp_path / "tracker.db"))
-    asyncio.run(store.save(_tracker(_first_session())))
+    asyncio.run(store.save(sample_tracker(first_session())))
     context = multiprocessing.get_context("fork")
     results: Queue[bool] = context.Queue()
     child = context.Process(target=_save_in_child, args=(store, results))
@@ -175,6 +137,6 @@ def test_forked_worker_opens_its_own_connection(tmp_path: Path) -> None:
         join_or_kill([child], 120)
 
     assert child.exitcode == 0 and own_connection
-    assert _event_dicts(asyncio.run(store.retrieve_full_tracker("shopper-2"))) == _event_dicts(
-        _tracker(_first_session() + _second_session())
+    assert event_dicts(asyncio.run(store.retrieve_full_tracker("shopper-2"))) == event_dicts(
+        sample_tracker(first_session() + second_session())
     )
