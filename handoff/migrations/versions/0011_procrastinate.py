@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alembic import op
+from alembic import context, op
 
 revision: str = "0011"
 down_revision: str | None = "0008"
@@ -48,7 +48,11 @@ def upgrade() -> None:
         return
     from procrastinate.schema import SchemaManager
 
-    _driver_connection().execute(SchemaManager.get_schema())  # type: ignore[attr-defined]
+    schema = SchemaManager.get_schema()
+    if context.is_offline_mode():  # `alembic upgrade --sql`: the script, as it is
+        op.get_context().impl.static_output(schema)
+        return
+    _driver_connection().execute(schema)  # type: ignore[attr-defined]
 
 
 def downgrade() -> None:
