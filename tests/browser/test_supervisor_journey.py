@@ -60,9 +60,14 @@ def _env(stack: Stack) -> dict[str, str]:
 
 
 def _shoot(page: Any, name: str, widths: tuple[int, ...] = WIDTHS) -> None:
+    """The top of the console's page (it scrolls inside ``.page``) at each width, after the
+    charts have redrawn for that width."""
     for width in widths:
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SCREENS / f"journey-{name}-{width}.png"), full_page=True)
+        page.evaluate("document.querySelector('.page')?.scrollTo(0, 0)")
+        charts = page.locator(".echart")
+        expect(page.locator(".echart[data-drawn=yes]")).to_have_count(charts.count())
+        page.screenshot(path=str(SCREENS / f"journey-{name}-{width}.png"))
 
 
 class ShopSite:
@@ -149,6 +154,7 @@ def test_reports_surge_incident_informed_shopper_summary_and_followup(
     console.goto(f"{stack.gateway_url}/agent/reports")
     expect(console.locator(".echart[data-drawn=yes]")).to_have_count(7)
     assert int(console.locator(".kpi strong").first.inner_text()) >= 300  # the seeded month
+    _shoot(console, "reports")
     with console.expect_download() as download:
         console.locator("button.csv").first.click()
     path = download.value.path()
@@ -157,7 +163,6 @@ def test_reports_surge_incident_informed_shopper_summary_and_followup(
         console.locator("button.csv").nth(1).click()  # the agents' table: seeded agents in it
     agents_csv = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert agents_csv.count("\n") >= 3, agents_csv
-    _shoot(console, "reports")
 
     # 警报 stays open while simulate drives shoppers through the widget's protocol.
     console.set_viewport_size({"width": 1366, "height": 900})
