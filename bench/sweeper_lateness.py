@@ -2,10 +2,11 @@
 
 Opens ``--cases`` cases over the first ``--spread`` seconds on a fresh SQLite file, with a
 deadline policy of short targets (30 s / 60 s, settings like any other), and runs the real
-background loop (:func:`handoff.deadlines.background.run_jobs`) of ``--instances`` gateways
-(each with its own engine, as two processes would) every ``--interval`` seconds until every
-deadline has passed. Prints p50 / p99 / max of ``alert.created_at - moment`` and checks that
-every warning and breach was sent exactly once. ``DATABASE_URL`` selects another database.
+background jobs (:func:`handoff.deadlines.background.run_background`: the in-process loop on
+SQLite, a procrastinate worker on PostgreSQL) of ``--instances`` gateways (each with its own
+engine, as two processes would) every ``--interval`` seconds until every deadline has
+passed. Prints p50 / p99 / max of ``alert.created_at - moment`` and checks that every
+warning and breach was sent exactly once. ``DATABASE_URL`` selects another (empty) database.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ async def _run(args: argparse.Namespace, url: str) -> int:
     from handoff.cases import TriageSummary, open_case
     from handoff.clock import utc_now
     from handoff.db import make_engine, make_session_factory, prepare_database, transaction
-    from handoff.deadlines.background import run_jobs, sweeper_job
+    from handoff.deadlines.background import run_background, sweeper_job
     from handoff.deadlines.policy import DeadlinePolicy, Targets
     from handoff.supervision_models import Alert
 
@@ -42,7 +43,8 @@ async def _run(args: argparse.Namespace, url: str) -> int:
     base = make_session_factory(prepare_database(url))
     factories = [make_session_factory(make_engine(url)) for _ in range(args.instances)]
     tasks = [
-        asyncio.create_task(run_jobs(f, [sweeper_job(policy)], args.interval)) for f in factories
+        asyncio.create_task(run_background(f, [sweeper_job(policy)], args.interval))
+        for f in factories
     ]
     for index in range(args.cases):
         await asyncio.sleep(args.spread / args.cases * rng.uniform(0.5, 1.5))

@@ -22,9 +22,8 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import aiohttp
 from sqlalchemy import select
 
 from handoff.clock import utc_now
@@ -32,6 +31,9 @@ from handoff.db import make_session_factory, prepare_database, transaction
 from handoff.demo_catalog import PRODUCTS
 from handoff.gateway.identity import sign_shopper
 from handoff.orders import OrderInfo, remember_order
+
+if TYPE_CHECKING:
+    import aiohttp
 
 SIM_PREFIX: Final = "sim-"
 DEFAULT_SURGE_PRODUCT: Final = "九阳 破壁豆浆机 D2"
@@ -135,6 +137,9 @@ async def _shopper(
 
 
 async def _run(args: argparse.Namespace) -> int:
+    # Here, not at the top: every `python -m handoff` command builds this module's parser.
+    import aiohttp
+
     from handoff.gateway.settings import Settings
 
     secret = Settings.from_env().secret

@@ -7,6 +7,8 @@ commands live beside their domain and the shared CLI module stays small.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import sys
 from datetime import timedelta
@@ -58,6 +60,11 @@ def add_parsers(topics: Any) -> None:
 
     sweep = topics.add_parser("sweep", help="run the background jobs once (the gateway does it)")
     sweep.add_argument("--json", action="store_true", help="one JSON line per alert raised")
+    sweep.add_argument(
+        "--forever",
+        action="store_true",
+        help="keep running them as a gateway instance does (procrastinate on PostgreSQL)",
+    )
 
 
 def _alerts_list(engine: Engine, args: argparse.Namespace) -> int:
@@ -145,10 +152,15 @@ def _followups_due(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-def _sweep_once(engine: Engine, args: argparse.Namespace) -> int:
+def _sweep(engine: Engine, args: argparse.Namespace) -> int:
     from handoff.alerts.store import alert_dict
-    from handoff.supervision_jobs import run_all_once
+    from handoff.supervision_jobs import run_all_once, run_forever
 
+    if args.forever:
+        print(f"running the background jobs on {engine.dialect.name}; Ctrl-C stops", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_forever(make_session_factory(engine)))
+        return 0
     alerts = run_all_once(make_session_factory(engine), utc_now())
     for alert in alerts:
         if args.json:
@@ -169,7 +181,7 @@ def dispatch(engine: Engine, args: argparse.Namespace) -> int:
     if args.topic == "followups":
         return _followups_due(engine, args)
     if args.topic == "sweep":
-        return _sweep_once(engine, args)
+        return _sweep(engine, args)
     if args.topic == "simulate":
         from handoff.simulate import main as simulate
 

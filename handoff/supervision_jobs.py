@@ -13,15 +13,15 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
 
-from handoff.db import transaction
 from handoff.deadlines.background import (
     ALERTS_TOPIC,
     Job,
     JobSettings,
     background_jobs,
+    run_background,
+    run_tick,
     sweeper_job,
 )
-from handoff.deadlines.policy import DeadlinePolicy
 from handoff.gateway.keys import GATEWAY
 from handoff.supervision_models import Alert
 
@@ -35,15 +35,18 @@ def jobs_for(settings: JobSettings) -> Sequence[Job]:
 
 
 def run_all_once(factory: sessionmaker[Session], now: datetime) -> list[Alert]:
-    """One tick of every job, for ``python -m handoff sweep``; the alerts raised."""
+    """One tick of every job at ``now``, for ``python -m handoff sweep``; the alerts raised."""
     from handoff.alerts.store import list_alerts
 
-    settings = JobSettings(interval_seconds=1.0, policy=DeadlinePolicy())
-    for job in jobs_for(settings):
-        with transaction(factory) as session:
-            job(session, now)
+    run_tick(factory, jobs_for(JobSettings.from_env()), clock=lambda: now)
     with factory() as session:
         return list_alerts(session, since=now)
+
+
+async def run_forever(factory: sessionmaker[Session]) -> None:
+    """What each gateway instance runs, without the gateway (``sweep --forever``)."""
+    settings = JobSettings.from_env()
+    await run_background(factory, jobs_for(settings), settings.interval_seconds)
 
 
 def _factory(app: web.Application) -> sessionmaker[Session]:

@@ -14,11 +14,46 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from handoff.clock import as_utc
-from handoff.conflicts import insert_unless_duplicate
+from handoff.conflicts import insert_many_unless_duplicate, insert_unless_duplicate
 from handoff.serialize import iso
 from handoff.supervision_models import ALERT_KINDS, Alert
 
 SUPERVISORS = "supervisors"
+
+
+def alert_values(
+    *,
+    kind: str,
+    dedupe_key: str,
+    at: datetime,
+    detail: dict[str, Any],
+    audience: list[str],
+    case_id: int | None = None,
+    product: str | None = None,
+    category: str | None = None,
+) -> dict[str, Any]:
+    """The column values of a new alert (the kind checked)."""
+    if kind not in ALERT_KINDS:
+        raise ValueError(f"unknown alert kind {kind!r}; expected one of {ALERT_KINDS}")
+    return {
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "created_at": as_utc(at),
+        "case_id": case_id,
+        "product": product,
+        "category": category,
+        "audience": audience,
+        "detail": detail,
+    }
+
+
+def raise_alerts(session: Session, rows: list[dict[str, Any]]) -> list[Alert]:
+    """Insert many alerts (:func:`alert_values`) in one statement, skipping any whose
+    dedupe key exists; the new ones, in id order."""
+    ids = insert_many_unless_duplicate(session, Alert, rows)
+    if not ids:
+        return []
+    return list(session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id)))
 
 
 def raise_alert(
@@ -34,23 +69,17 @@ def raise_alert(
     category: str | None = None,
 ) -> Alert | None:
     """Insert the alert unless one with ``dedupe_key`` exists; the new row, or None."""
-    if kind not in ALERT_KINDS:
-        raise ValueError(f"unknown alert kind {kind!r}; expected one of {ALERT_KINDS}")
-    inserted = insert_unless_duplicate(
-        session,
-        Alert,
-        {
-            "kind": kind,
-            "dedupe_key": dedupe_key,
-            "created_at": as_utc(at),
-            "case_id": case_id,
-            "product": product,
-            "category": category,
-            "audience": audience,
-            "detail": detail,
-        },
+    values = alert_values(
+        kind=kind,
+        dedupe_key=dedupe_key,
+        at=at,
+        detail=detail,
+        audience=audience,
+        case_id=case_id,
+        product=product,
+        category=category,
     )
-    if not inserted:
+    if not insert_unless_duplicate(session, Alert, values):
         return None
     return session.scalars(select(Alert).where(Alert.dedupe_key == dedupe_key)).one()
 

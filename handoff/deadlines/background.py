@@ -1,17 +1,24 @@
 """Background jobs inside the gateway process: the deadline sweeper, the surge scan, 回访.
 
-Each job runs every ``HANDOFF_SWEEP_SECONDS`` (default 5) in its own transaction in a worker
-thread. Every gateway instance runs them: the jobs claim their work in the database, so two
-instances share it rather than doubling it. A job that fails is logged and tried again on the
-next tick; it never stops the gateway.
+A tick runs each job in its own transaction in a worker thread; a job that raised alerts
+runs again at once (a sweep claims at most a batch of rows), for up to ``DRAIN_SECONDS``.
+A job that fails is logged and tried again on the next tick; it never stops the gateway.
+
+Every gateway instance runs the jobs, and each tick happens once however many there are:
+on SQLite (one machine) each instance loops every ``HANDOFF_SWEEP_SECONDS`` (default 5) and
+the claims in the database (a conditional update per deadline, unique dedupe keys) keep two
+instances from doubling any alert; on PostgreSQL the tick is a procrastinate periodic task
+(``handoff/deadlines/periodic.py``) that one instance of the cluster runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +35,9 @@ from handoff.deadlines.sweeper import sweep
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_SECONDS: Final = 5.0
+#: How long one tick keeps re-running a job that still raises alerts (a backlog after an
+#: outage drains in one tick instead of one batch per interval).
+DRAIN_SECONDS: Final = 30.0
 #: The hub topic the console's alert views wait on.
 ALERTS_TOPIC: Final = "alerts"
 
@@ -60,6 +70,33 @@ def sweeper_job(policy: DeadlinePolicy) -> Job:
     return job
 
 
+def run_tick(
+    factory: sessionmaker[Session],
+    jobs: Sequence[Job],
+    clock: Callable[[], datetime] = utc_now,
+    drain_seconds: float = DRAIN_SECONDS,
+) -> int:
+    """One tick of every job, each run in its own transaction; how many alerts were raised.
+
+    A job that raised alerts runs again with a fresh ``now`` until it raises none or the
+    tick has taken ``drain_seconds``; each run commits, so its alerts are out at once.
+    """
+    raised = 0
+    started = time.monotonic()
+    for job in jobs:
+        while True:
+            try:
+                with transaction(factory) as session:
+                    count = job(session, clock())
+            except Exception:
+                log.exception("background job %s failed; trying again next tick", job)
+                break
+            raised += count
+            if count == 0 or time.monotonic() - started >= drain_seconds:
+                break
+    return raised
+
+
 async def run_jobs(
     factory: sessionmaker[Session],
     jobs: Sequence[Job],
@@ -68,25 +105,32 @@ async def run_jobs(
     clock: Callable[[], datetime] = utc_now,
     on_alerts: Callable[[int], None] | None = None,
 ) -> None:
-    """Run ``jobs`` forever, one tick every ``interval_seconds``; cancel to stop."""
-
-    def tick() -> int:
-        raised = 0
-        for job in jobs:
-            try:
-                with transaction(factory) as session:
-                    raised += job(session, clock())
-            except Exception:
-                log.exception("background job %s failed; trying again next tick", job)
-        return raised
-
+    """Run ``jobs`` forever in this process, one tick every ``interval_seconds``; cancel to
+    stop. The SQLite way (see the module's docstring)."""
     loop = asyncio.get_running_loop()
     while True:
         started = loop.time()
-        raised = await asyncio.to_thread(tick)
+        raised = await asyncio.to_thread(run_tick, factory, jobs, clock)
         if raised and on_alerts is not None:
             on_alerts(raised)
         await asyncio.sleep(max(0.0, interval_seconds - (loop.time() - started)))
+
+
+async def run_background(
+    factory: sessionmaker[Session],
+    jobs: Sequence[Job],
+    interval_seconds: float,
+    on_alerts: Callable[[int], None] | None = None,
+) -> None:
+    """Run the jobs the way the database asks: procrastinate on PostgreSQL, else the loop."""
+    engine = factory.kw["bind"]
+    if engine.dialect.name == "postgresql":
+        from handoff.deadlines.periodic import run_periodic_worker
+
+        tick = functools.partial(run_tick, factory, jobs)
+        await run_periodic_worker(engine.url, tick, interval_seconds, on_alerts)
+    else:
+        await run_jobs(factory, jobs, interval_seconds, on_alerts=on_alerts)
 
 
 def background_jobs(
@@ -99,11 +143,11 @@ def background_jobs(
     async def context(app: web.Application) -> AsyncIterator[None]:
         settings = JobSettings.from_env()
         task = asyncio.create_task(
-            run_jobs(
+            run_background(
                 factory_of(app),
                 jobs_of(settings),
                 settings.interval_seconds,
-                on_alerts=on_alerts_of(app) if on_alerts_of is not None else None,
+                on_alerts_of(app) if on_alerts_of is not None else None,
             )
         )
         try:

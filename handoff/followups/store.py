@@ -8,9 +8,9 @@ supervisors, because a case closed too early is exactly what the seeds' 回访 i
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import CursorResult, and_, exists, select, update
 from sqlalchemy.orm import Session
 
 from handoff.alerts.store import SUPERVISORS, raise_alert
@@ -89,11 +89,22 @@ def due_followups(session: Session, now: datetime) -> list[Followup]:
     )
 
 
-def mark_asked(session: Session, followup: Followup, now: datetime) -> None:
-    """The assistant asked the question (it is asked once; the answer may come later)."""
-    if followup.status == "scheduled":
-        followup.status = "asked"
-        followup.asked_at = as_utc(now)
+def mark_asked(session: Session, followup: Followup, now: datetime) -> bool:
+    """Claim the asking of ``followup``: True for the one caller that should ask it.
+
+    A conditional update, not a check in memory: two tabs of one shopper, or two gateway
+    instances, opening the chat at once must not both ask.
+    """
+    result = session.execute(
+        update(Followup)
+        .where(Followup.id == followup.id, Followup.status == "scheduled")
+        .values(status="asked", asked_at=as_utc(now))
+        .execution_options(synchronize_session=False)
+    )
+    claimed = cast(CursorResult[Any], result).rowcount == 1
+    if claimed:
+        followup.status, followup.asked_at = "asked", as_utc(now)
+    return claimed
 
 
 def answer(

@@ -10,7 +10,8 @@
   (``no-referrer`` would make Chromium send ``Origin: null`` on the login form's POST, which
   the Origin check rightly refuses).
 
-A response that set its own policy (photos: ``default-src 'none'``) keeps it.
+A response that set its own policy (photos: ``default-src 'none'``) keeps it; a 304 gets
+none (the cached response keeps its own).
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
-    if "Content-Security-Policy" not in headers:
+    # A 304 has no body and no Content-Type, and the browser merges its headers into the
+    # cached page: the non-page policy on it would blank a console page on reload.
+    if "Content-Security-Policy" not in headers and response.status != 304:
         content_type = headers.get("Content-Type", "")
         if content_type.startswith("text/html"):
             headers["Content-Security-Policy"] = page_policy(request.host)

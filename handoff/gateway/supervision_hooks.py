@@ -50,9 +50,8 @@ async def on_shopper_open(gateway: Gateway, identity: Identity) -> None:
 
     def work(session: Session) -> bool:
         followup = due_for_shopper(session, identity.shopper_id, utc_now())
-        if followup is None or followup.status != "scheduled":
+        if followup is None or not mark_asked(session, followup, utc_now()):
             return False
-        mark_asked(session, followup, utc_now())
         question = QUESTION_ZH.format(case_number=followup.case.case_number)
         _say(session, identity, question, {"buttons": [dict(b) for b in BUTTONS]})
         return True

@@ -40,15 +40,23 @@ class Stack:
 # Module scope, not session: Playwright's sync API keeps an event loop running on the main
 # thread until it stops, and pytest-asyncio tests collected after this folder (tests/gateway)
 # cannot start their own loop while it runs.
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def run_stack(
+    tmp_path_factory: pytest.TempPathFactory, gateway_env: dict[str, str] | None = None
+) -> Iterator[Stack]:
+    """Start the servers and a gateway (with ``gateway_env`` added to its settings); yield
+    the stack once; stop everything after. Skips when the models are missing."""
     reason = missing_prerequisite()
     if reason:
         pytest.skip(reason)
     folder = tmp_path_factory.mktemp("browser")
     for servers in start_servers(folder):
-        for url in start_gateway(folder, servers):
+        for url in start_gateway(folder, servers, gateway_env):
             yield Stack(servers, url)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from run_stack(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -308,6 +308,22 @@ async def test_pages_carry_the_security_headers(client: GatewayClient, path: str
 
 
 @pytest.mark.asyncio
+async def test_a_revalidated_console_page_keeps_its_page_policy(client: GatewayClient) -> None:
+    """A reload revalidates the console's page: the 304's headers replace the cached ones,
+    so a non-page policy on it (``default-src 'none'``) would block every script."""
+    await login(client, "alice")
+    first = await client.get("/agent/followups", allow_redirects=False)
+    assert first.status == 200 and "Last-Modified" in first.headers
+    revalidated = await client.get(
+        "/agent/followups",
+        allow_redirects=False,
+        headers={"If-Modified-Since": first.headers["Last-Modified"]},
+    )
+    assert revalidated.status == 304
+    assert "default-src 'none'" not in revalidated.headers.get("Content-Security-Policy", "")
+
+
+@pytest.mark.asyncio
 async def test_the_cookie_is_secure_behind_a_trusted_https_proxy(
     settings: Settings, aiohttp_client: Any
 ) -> None:
