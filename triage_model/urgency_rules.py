@@ -9,6 +9,7 @@ when the clause says the problem is settled (之前账号被盗的事已经解�
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -182,11 +183,22 @@ def _negated(clause: str, start: int) -> bool:
     return not _CONDITION.search(before[negations[-1].end() :])
 
 
+@functools.lru_cache(maxsize=1)
+def _any_pattern() -> re.Pattern[str]:
+    """Every pattern in one alternation: it matches a clause exactly when some pattern does.
+
+    Most messages fire no rule, and one search per clause is much cheaper than one per
+    pattern (about a tenth of ``predict``'s time went to the per-pattern loop).
+    """
+    return re.compile("|".join(f"(?:{pattern.regex.pattern})" for pattern in PATTERNS))
+
+
 def find_hits(normalized_text: str) -> list[RuleHit]:
     """All non-negated pattern matches in a normalised text, at most one per pattern."""
     hits: dict[str, RuleHit] = {}
+    any_pattern = _any_pattern()
     for clause in _CLAUSE_SPLIT.split(normalized_text):
-        if not clause.strip():
+        if not clause.strip() or not any_pattern.search(clause):
             continue
         if _SOLVED.search(clause):
             continue  # 之前账号被盗的事已经解决了: an old, settled problem is not urgent now
