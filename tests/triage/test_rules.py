@@ -44,7 +44,7 @@ def test_trigger_fires(text: str, trigger: str) -> None:
         "用了两次就不加热了",
         "快递晚了一天",
         "上次说要去消协是气话，这次好好说",  # a threat taken back
-        "不是说要去找媒体，就是想问问进度",  # the 要 is what is denied
+        "我可不是要去找媒体，问问进度而已",  # the 要 is what is denied
         "我没有要起诉的意思，只想换货",
         "朋友说该打12315，我觉得没必要，换一个就行",  # withdrawn in the next clause
         "上回的消协投诉我已经撤回了",
