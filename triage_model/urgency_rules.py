@@ -119,7 +119,11 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         "nth_contact",
         r"第[二两三四五六七八九十2-9]次.{0,3}(找|联系|打|催|问|投诉|反映|申请|提|来|说|跟|咨询)",
     ),
-    _p("repeated_failure", "times", r"第[三四五六七八九十3-9]次了|[三四五六七八九十几多好无数3-9]+次了"),
+    _p(
+        "repeated_failure",
+        "times",
+        r"第[三四五六七八九十3-9]次了|[三四五六七八九十几多好无数3-9]+次了",
+    ),
     _p(
         "repeated_failure",
         "contacted_often",
