@@ -119,7 +119,10 @@ def compare_urgency_models(folds: int) -> list[dict[str, Any]]:
     of labelled normal messages flagged urgent there (the intent chat turns, nearly all easy,
     are left out of that share).
     """
+    from collections.abc import Callable
+
     import numpy as np
+    from sklearn.base import ClassifierMixin
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import Pipeline
 
@@ -146,7 +149,7 @@ def compare_urgency_models(folds: int) -> list[dict[str, Any]]:
     is_urgent = np.array([u == "urgent" for u in urgencies])
     is_labelled = np.arange(len(examples)) < len(labelled)
     rules = {k: v["score"] for k, v in rule_precision(texts, examples).items()}
-    variants = {
+    variants: dict[str, Callable[[], ClassifierMixin]] = {
         "SVM C=1, no class weights (chosen)": lambda: _calibrated(_svm(1.0, None)),
         "SVM C=0.5, balanced (before)": lambda: _calibrated(_svm(0.5)),
         "SVM C=1, balanced": lambda: _calibrated(_svm(1.0)),
