@@ -25,8 +25,11 @@ _NEGATION: Final = re.compile(
 _CONDITION: Final = re.compile(r"(就|才|只能|只好|否则|不然|再|直接|要)")
 # 要 right after a negation is the intention denied, not a condition (不是要去12315).
 _DENIED_INTENT: Final = re.compile(r"(说|想)?要")
-# Words that take a threat back: a withdrawn threat is not one (该去消协，我觉得没必要).
-_RETRACTED: Final = re.compile(r"没必要|算了|撤回|撤销了|翻篇|不追究|不计较|不打算|删帖")
+# Words that take a threat back: a withdrawn threat is not one (该去消协，我觉得没必要). 没必要 and
+# 算了 only at the end of their clause or before 去/找/闹: 我要去12315，没必要跟你们废话 still threatens.
+_RETRACTED: Final = re.compile(
+    r"没必要(?=$|了|吧|啦|去|找|闹|投诉)|算了(?=$|吧|啦)|撤回|撤销了|翻篇|不追究|不计较|不打算|删帖"
+)
 _SOLVED: Final = re.compile(
     r"(已经解决|已解决|解决好了|处理好了|已经处理|已经退了|已经收到|退回来了|(?<!不)是气话|别当真)"
 )

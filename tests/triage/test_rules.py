@@ -27,6 +27,8 @@ def triggers(text: str) -> set[str]:
         ("活螃蟹到的时候全死了", "large_loss"),
         ("我真的不想活了", "severe_distress"),
         ("这不是气话，再不处理我就去12315", "external_threat"),
+        ("我要去12315，没必要跟你们废话了", "external_threat"),  # no retraction
+        ("算了，我还是要打12315", "external_threat"),  # 算了 before the threat
     ],
 )
 def test_trigger_fires(text: str, trigger: str) -> None:
