@@ -27,6 +27,8 @@ def triggers(text: str) -> set[str]:
         ("活螃蟹到的时候全死了", "large_loss"),
         ("我真的不想活了", "severe_distress"),
         ("这不是气话，再不处理我就去12315", "external_threat"),
+        ("我要去12315，没必要跟你们废话了", "external_threat"),  # no retraction
+        ("算了，我还是要打12315", "external_threat"),  # 算了 before the threat
     ],
 )
 def test_trigger_fires(text: str, trigger: str) -> None:
@@ -44,6 +46,11 @@ def test_trigger_fires(text: str, trigger: str) -> None:
         "用了两次就不加热了",
         "快递晚了一天",
         "上次说要去消协是气话，这次好好说",  # a threat taken back
+        "我可不是要去找媒体，问问进度而已",  # the 要 is what is denied
+        "我没有要起诉的意思，只想换货",
+        "朋友说该打12315，我觉得没必要，换一个就行",  # withdrawn in the next clause
+        "上回的消协投诉我已经撤回了",
+        "淘金币一夜之间没了",  # platform coins, not gold
     ],
 )
 def test_negated_or_harmless_text_fires_nothing(text: str) -> None:
