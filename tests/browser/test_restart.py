@@ -32,7 +32,7 @@ from sqlalchemy import select
 from handoff.chat_models import Message
 from handoff.gateway.app import STATIC_DIR
 from handoff.gateway.identity import Identity, sign_shopper
-from tests.browser.conftest import STEP_MS, log_in_demo_agent, new_page
+from tests.browser.conftest import STEP_MS, give_order, log_in_demo_agent, new_page
 from tests.servers import (
     PYTHON,
     ROOT,
@@ -222,21 +222,6 @@ def _rows(gateway: RestartableGateway, conversation: str) -> list[Message]:
                 select(Message).where(Message.conversation_id == conversation).order_by(Message.id)
             )
         )
-
-
-def _give_order(gateway: RestartableGateway, shopper: str, order_id: str) -> None:
-    """Put an order of ``shopper``'s in the shop's order table (the assistant looks it up)."""
-    from datetime import datetime, timezone
-    from decimal import Decimal
-
-    from handoff.orders import OrderInfo, remember_order
-
-    with gateway.servers.factory() as session:
-        ordered = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
-        product, amount = "美的 4L 智能电饭煲", Decimal("299.00")
-        info = OrderInfo(order_id, shopper, product, amount, "已签收", ordered)
-        remember_order(session, info)
-        session.commit()
 
 
 def _stored(gateway: RestartableGateway, conversation: str = CONVERSATION) -> list[list[str]]:
@@ -471,7 +456,7 @@ def test_messages_typed_offline_survive_a_reload_and_are_sent_once(
     shop = new_page(browser, dialogs)
     console = new_page(browser, dialogs)
     try:
-        _give_order(gateway, OFFLINE_SHOPPER, OFFLINE_ORDER)
+        give_order(gateway.servers, OFFLINE_SHOPPER, OFFLINE_ORDER)
         shop_url = shop_server.add_page("/offline", gateway, OFFLINE_SHOPPER)
         _widget_files_from_disk(shop.context, gateway)
         shop.goto(shop_url)

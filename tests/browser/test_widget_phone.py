@@ -25,19 +25,14 @@ from sqlalchemy import select
 from handoff.gateway.identity import sign_shopper
 from handoff.gateway.pages import storefront_page
 from handoff.models import Case, HandoffEntry
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, STEP_MS, Stack
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, STEP_MS, Stack, give_order
 
-# Skipped for the merge of 2026-12-02: this journey failed on the merged tree in a clean-clone
-# run (shoppers were signed without an expiry, which the security change refuses; fixed since,
-# but not yet re-run green on an idle machine). Re-enable first thing next session.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skip(reason="journey not yet re-verified after the merge"),
-]
+pytestmark = pytest.mark.slow
 
 SCREENS = Path(__file__).resolve().parents[2] / "reports" / "screens"
 PHONES = {320: 568, 390: 844}
-COMPLAINT = "我买的电饭煲用了两次就不加热了，订单号 2024112212345678"
+#: Each phone shopper's own order (the assistant accepts an order only from its owner).
+PHONE_ORDERS = {320: "2024120232000320", 390: "2024120239000390"}
 URGENT = "插座冒烟了，孩子的手被烫伤了"
 AGENT_REPLY = "您好，我是客服，已经看到您的照片，马上为您处理。"
 INPUT = ".dxr-form input:not([type=file])"
@@ -178,6 +173,8 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
 
     expect.set_options(timeout=STEP_MS)
     shopper = f"phone-{width}-{uuid4().hex[:6]}"
+    give_order(stack.servers, shopper, PHONE_ORDERS[width])
+    complaint = f"我买的电饭煲用了两次就不加热了，订单号 {PHONE_ORDERS[width]}"
     page = phone(browser, width, stack.gateway_url, shopper)
     agent = AgentApi(browser, stack.gateway_url)
     try:
@@ -201,16 +198,16 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
         assert page.evaluate("() => document.querySelectorAll('.dxr-panel').length") == 0
 
         # Complain; the counter shows the length; every message has a Beijing time.
-        page.locator(INPUT).fill(COMPLAINT)
-        expect(page.locator(".dxr-count")).to_have_text(f"{len(COMPLAINT)} / 2000")
+        page.locator(INPUT).fill(complaint)
+        expect(page.locator(".dxr-count")).to_have_text(f"{len(complaint)} / 2000")
         page.locator(".dxr-send").click()
-        confirm = page.locator(".dxr-bot", has_text="请确认")
+        confirm = page.locator(".dxr-msg.dxr-bot", has_text="请确认")
         expect(confirm).to_have_count(1)
         times = page.locator(".dxr-time").all_text_contents()
         assert times and all(TIME.match(t) for t in times), times
         shot(page, f"widget-{width}-2-complaint")
         confirm.locator(".dxr-quick", has_text="确认提交").click()
-        expect(page.locator(".dxr-bot", has_text="商品质量")).to_have_count(1)
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="商品质量")).to_have_count(1)
         # The buttons of an answered question are spent.
         for quick in confirm.locator(".dxr-quick").all():
             expect(quick).to_be_disabled()
@@ -221,8 +218,8 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
         page.locator(".dxr-form input[type=file]").set_input_files(str(photo_file))
         sent = page.locator(".dxr-shopper:not(.dxr-pending) img.dxr-img")
         expect(sent).to_have_count(1)
-        expect(page.locator(".dxr-bot", has_text="收到您发的图片")).to_have_count(1)
-        expect(page.locator(".dxr-bot", has_text="您是想")).to_have_count(0)
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="收到您发的图片")).to_have_count(1)
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="您是想")).to_have_count(0)
         shot(page, f"widget-{width}-3-photo")
         sent.click()
         expect(page.locator(".dxr-zoom")).to_be_visible()
@@ -241,7 +238,7 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
         # Reload: still open, at the newest message, nothing unread.
         page.reload()
         expect(panel).to_be_visible()
-        expect(page.locator(".dxr-bot", has_text="收到您发的图片")).to_have_count(1)
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="收到您发的图片")).to_have_count(1)
         expect(page.locator(".dxr-badge")).to_be_hidden()
         page.wait_for_function(
             "() => { const l = document.querySelector('dxr-chat').shadowRoot"
@@ -334,15 +331,15 @@ def test_an_urgent_message_while_queued_is_answered_and_made_urgent(
             agent.resolve(conversation_id, "compensation")
         finally:
             agent.close()
-        rating = page.locator(".dxr-bot", has_text="打个分")
+        rating = page.locator(".dxr-msg.dxr-bot", has_text="打个分")
         expect(rating).to_have_count(1)
         rating.locator(".dxr-quick", has_text="5 分").click()
         for quick in rating.locator(".dxr-quick").all():
             expect(quick).to_be_disabled()
-        expect(page.locator(".dxr-bot", has_text="意见或建议")).to_have_count(1)
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="意见或建议")).to_have_count(1)
         page.locator(INPUT).fill("谢谢")
         page.locator(".dxr-send").click()
-        expect(page.locator(".dxr-bot", has_text="感谢您的评价")).to_have_count(1)
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="感谢您的评价")).to_have_count(1)
         shot(page, "widget-390-9-rated")
         with stack.servers.factory() as session:
             (case,) = session.scalars(select(Case).where(Case.shopper_id == shopper)).all()
