@@ -119,6 +119,7 @@ def give_order(servers: Servers, shopper: str, order_id: str) -> None:
 
     with servers.factory() as session:
         ordered = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
-        info = OrderInfo(order_id, shopper, "美的 4L 智能电饭煲", Decimal("299.00"), "已签收", ordered)
+        product, amount = "美的 4L 智能电饭煲", Decimal("299.00")
+        info = OrderInfo(order_id, shopper, product, amount, "已签收", ordered)
         remember_order(session, info)
         session.commit()
