@@ -38,7 +38,7 @@ def queue_card(session: Session, entry: HandoffEntry, names: Mapping[str, str]) 
     elif case.first_response_at is None:
         start, due, deadline_zh = case.created_at, case.first_response_due, "首次回复"
     else:
-        start, due, deadline_zh = case.created_at, case.resolution_due, "处理完成"
+        start, due, deadline_zh = case.created_at, case.resolution_due, "解决期限"
     return {
         "entry_id": entry.id,
         "conversation_id": entry.conversation_id,

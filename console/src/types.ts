@@ -33,7 +33,7 @@ export interface QueueCard {
   due: string;
   /** When the clock of ``due`` started (for the 80% warning). */
   deadline_start: string;
-  /** Which deadline ``due`` is: 首次回复 or 处理完成. */
+  /** Which deadline ``due`` is: 首次回复 or 解决期限. */
   deadline_zh: string;
   case_number: string | null;
   category: string | null;

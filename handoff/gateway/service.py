@@ -32,7 +32,7 @@ from handoff.gateway.identity import ANON_PREFIX, Identity, sign
 from handoff.gateway.payload_guard import text_for_assistant
 from handoff.gateway.rasa import Assistant, AssistantUnavailable, BotReply
 from handoff.gateway.screening import Screener
-from handoff.gateway.shopper_states import shopper_state, waiting_notice
+from handoff.gateway.shopper_states import shopper_state, urgent_wait_update, waiting_notice
 from handoff.messages import (
     mark_routed,
     messages_after,
@@ -477,10 +477,14 @@ class Gateway:
             except AssistantUnavailable as error:  # the queue entry already keeps the bot out
                 log.warning("could not pause the assistant for %s: %s", conversation_id, error)
         waiting = escalation.entry_status == "waiting"
-        if waiting and (escalation.newly_queued or escalation.priority_raised):
+        if waiting and escalation.newly_queued:
             await self._store(identity, "system", URGENT_ZH)
+        elif waiting and escalation.priority_raised:
+            # Already queued: the shopper read the queue notice once; say only the new wait.
+            update = await self.db(lambda s: urgent_wait_update(shopper_state(s, conversation_id)))
+            await self._store(identity, "system", f"{URGENT_ZH}{update}")
         await self._give_safety_advice(identity, message.text, triage)
-        if waiting and (escalation.newly_queued or escalation.priority_raised):
+        if waiting and escalation.newly_queued:
             await self._tell_waiting(identity)
 
     async def _give_safety_advice(

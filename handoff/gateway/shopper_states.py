@@ -154,3 +154,22 @@ def waiting_notice(state: ShopperState) -> str | None:
             f"客服会在 {format_zh(state.reply_by)} 前回复您。"
         )
     return None
+
+
+def urgent_wait_update(state: ShopperState) -> str:
+    """What changed for a chat that was already queued when it became urgent: the new wait.
+
+    The shopper already read the queue notice once; the urgent line says only what is new
+    (the earlier answer, or the better place in the line) instead of repeating it.
+    """
+    if state.state == "queued":
+        ahead = f"前面还有 {state.ahead} 位" if state.ahead else "您是下一位"
+        wait = (
+            f"，预计等待约 {state.expected_wait_minutes} 分钟"
+            if state.expected_wait_minutes is not None
+            else ""
+        )
+        return f"您现在{ahead}{wait}。"
+    if state.state == "offline" and state.reply_by is not None:
+        return f"客服会在 {format_zh(state.reply_by)} 前回复您。"
+    return ""

@@ -41,8 +41,11 @@
   var host = el("dxr-chat");
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
   var css = el("link"); css.rel = "stylesheet"; css.href = base + "/static/widget.css";
-  var launcher = button("dxr-launcher", "在线客服");
-  var badge = el("span", "dxr-badge"); badge.hidden = true; launcher.appendChild(badge);
+  // The launcher toggles the chat; while it is open (beside the panel, on a wide screen) it
+  // says so, so that a click is not a surprise.
+  var launcherText = el("span", "", "在线客服");
+  var launcher = button("dxr-launcher"); launcher.setAttribute("aria-expanded", "false");
+  var badge = el("span", "dxr-badge"); badge.hidden = true; launcher.append(launcherText, badge);
   var panel = el("div", "dxr-panel"); panel.hidden = true;
   panel.setAttribute("role", "dialog"); panel.setAttribute("aria-label", "在线客服");
   var head = el("div", "dxr-head");
@@ -104,7 +107,8 @@
   }
   function setBadge() {
     badge.textContent = String(state.unread); badge.hidden = state.unread === 0;
-    launcher.setAttribute("aria-label", state.unread ? "在线客服，" + state.unread + " 条未读消息" : "在线客服");
+    if (state.unread) launcher.setAttribute("aria-label", "在线客服，" + state.unread + " 条未读消息");
+    else launcher.removeAttribute("aria-label");
   }
 
   // Beijing time (UTC+8, no daylight saving): "14:05" today, "11月23日 14:05" before.
@@ -298,6 +302,7 @@
   }
   function setOpen(open) {
     state.open = open; panel.hidden = !open; host.classList.toggle("dxr-open", open);
+    launcherText.textContent = open ? "收起客服" : "在线客服"; launcher.setAttribute("aria-expanded", String(open));
     try { sessionStorage.setItem(KEY + ":open", open ? "1" : ""); } catch (e) { /* blocked */ }
     if (open) { toBottom(); markRead(); input.focus(); }
   }

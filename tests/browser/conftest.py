@@ -112,3 +112,22 @@ def pick(page: Any, select: Any, label: str) -> None:
         has_text=re.compile(f"^\\s*{re.escape(label)}\\s*$")
     )
     option.first.click()
+
+
+def give_order(servers: Servers, shopper: str, order_id: str) -> None:
+    """Put an order of ``shopper``'s in the shop's order table.
+
+    The assistant accepts an order number only from the order's owner (the demo order
+    belongs to ``demo-shopper``), so a journey's own shopper needs an order of its own.
+    """
+    from datetime import datetime, timezone
+    from decimal import Decimal
+
+    from handoff.orders import OrderInfo, remember_order
+
+    with servers.factory() as session:
+        ordered = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+        product, amount = "美的 4L 智能电饭煲", Decimal("299.00")
+        info = OrderInfo(order_id, shopper, product, amount, "已签收", ordered)
+        remember_order(session, info)
+        session.commit()

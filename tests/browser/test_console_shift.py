@@ -18,7 +18,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -26,28 +25,16 @@ import pytest
 
 from handoff.gateway.identity import sign_shopper
 from tests.browser.conftest import STEP_MS, Stack, new_page, pick
-from tests.servers import ROOT
+from tests.browser.screens import console_screenshot
 
 pytestmark = pytest.mark.slow
 
-SCREENS = ROOT / "reports" / "screens"
 SECRET = "browser-test-secret"  # tests/servers.py gives the gateway this secret
 SHOPPER = "shopper-7788"
 URGENT = "刚买的电热水壶漏电，我的手被电了一下，现在还发麻"
 NOTE = "已请仓库下架同批次水壶，等待质检报告"
 RESOLUTION_NOTE = "已说明先停用，质检后联系顾客补偿"
 REPLY = "非常抱歉，请您先拔掉电源，不要再使用这个水壶。"
-
-#: Codes of the case store that must never reach a person's screen.
-RAW_CODES = re.compile(
-    r"\b(quality|logistics|after_sales|other|urgent|normal|open|in_progress|pending_shopper"
-    r"|resolved|refund|return|exchange|compensation|explanation|waiting|claimed|done"
-    r"|shopper_request|urgent_message|urgent_complaint|reopened|safety_health"
-    r"|external_threat|fraud_security|triage_corrected|handed_to_human|first_response"
-    r"|agent:[a-z0-9_.-]+|bot|system)\b"
-)
-JSON_ON_SCREEN = re.compile(r"[{\[]\s*\"|\":\s*[\"{\[\d]")
-ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 #: Records desktop notifications and alert tones (the browser's side, not ours).
 SPIES = """
@@ -138,30 +125,6 @@ def shopper(stack: Stack) -> Iterator[Shopper]:
         person.close()
 
 
-def assert_readable(page: Any, where: str) -> None:
-    """What a person reads on ``page`` holds no code, no JSON and no ISO time."""
-    text = page.locator("body").inner_text()
-    checks = ((RAW_CODES, "a raw code"), (JSON_ON_SCREEN, "JSON"), (ISO_TIME, "an ISO time"))
-    for pattern, what in checks:
-        found = pattern.search(text)
-        assert found is None, f"{where}: the screen shows {what} {found.group(0)!r}:\n{text}"
-
-
-def screenshot(page: Any, name: str) -> Path:
-    """Save the page at 1366 and 1024 px wide; return the 1366 px file."""
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for width in (1366, 1024):
-        page.set_viewport_size({"width": width, "height": 768})
-        page.wait_for_timeout(300)  # the layout settles (no assertion on time)
-        path = SCREENS / f"console-{name}-{width}.png"
-        page.screenshot(path=str(path))
-        assert_readable(page, f"{name} at {width} px")
-        paths.append(path)
-    page.set_viewport_size({"width": 1366, "height": 768})
-    return paths[0]
-
-
 def test_an_agents_shift(stack: Stack, browser: Any, shopper: Shopper) -> None:
     from playwright.sync_api import expect
 
@@ -177,7 +140,7 @@ def test_an_agents_shift(stack: Stack, browser: Any, shopper: Shopper) -> None:
         console.fill("input[name=password]", "wrong-password")
         console.click("button[type=submit]")
         expect(console.locator(".error")).to_have_text("用户名或密码错误。")
-        screenshot(console, "login")
+        console_screenshot(console, "login")
         console.fill("input[name=password]", "demo1234")
         console.click("button[type=submit]")
         expect(console).to_have_url(re.compile(r"/agent/?$"))
@@ -204,7 +167,7 @@ def test_an_agents_shift(stack: Stack, browser: Any, shopper: Shopper) -> None:
         expect(card).to_contain_text(SHOPPER)
         expect(card).to_contain_text("等待")
         expect(console.locator("[data-count=waiting]")).to_have_text("1")
-        screenshot(console, "notified")
+        console_screenshot(console, "notified")
 
         # Claim next with the keyboard; the newest message is in view.
         console.locator("body").click(position={"x": 5, "y": 300})
@@ -252,7 +215,7 @@ def test_an_agents_shift(stack: Stack, browser: Any, shopper: Shopper) -> None:
         expect(case_panel.locator(".category")).not_to_contain_text("把握")
         expect(history).to_contain_text("修正分类：分类")
         expect(history).to_contain_text("→ 售后服务")
-        screenshot(console, "chat")
+        console_screenshot(console, "chat")
 
         # Resolve with a type and a note; the shopper is handed back and asked to rate.
         chat.locator("button.resolve-open").click()
@@ -274,13 +237,13 @@ def test_an_agents_shift(stack: Stack, browser: Any, shopper: Shopper) -> None:
         expect(rows).to_have_count(1)
         expect(rows.first).to_contain_text("已解决")
         expect(rows.first).to_contain_text("售后服务")
-        screenshot(console, "cases")
+        console_screenshot(console, "cases")
         rows.first.click()
         page_history = console.locator(".history")
         expect(page_history).to_contain_text(f"解决：解释说明，说明：{RESOLUTION_NOTE}")
         expect(page_history).to_contain_text("智能客服创建工单")
         expect(console.locator(".fields")).to_contain_text("演示客服")
-        screenshot(console, "case")
+        console_screenshot(console, "case")
 
         # Reopen: the case is in progress again and the chat is back with this agent.
         console.locator("button.reopen").click()
@@ -290,7 +253,7 @@ def test_an_agents_shift(stack: Stack, browser: Any, shopper: Shopper) -> None:
         reopened = console.locator("section.case .history")
         expect(reopened).to_contain_text("重新打开：已解决 → 处理中")
         shopper.wait_for("system", lambda t: "已重新打开" in t, "the reopening notice")
-        screenshot(console, "reopened")
+        console_screenshot(console, "reopened")
         assert dialogs == []
     finally:
         console.context.close()

@@ -2,7 +2,8 @@
 
 Everything is real: the storefront widget and the agent console in Chromium, the gateway
 (``python -m handoff serve``), the Rasa server with the trained model, the action server and
-the triage model. Only outcomes are asserted, never how long anything took.
+the triage model. Only outcomes are asserted, never how long anything took. Screenshots go
+to ``reports/screens/``; the console's screen must read as Chinese (no codes, JSON, ISO times).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import STEP_MS, Stack, log_in_demo_agent, new_page, pick
+from tests.browser.screens import console_screenshot, save_screen
 
 pytestmark = pytest.mark.slow
 
@@ -62,6 +64,7 @@ def test_urgent_complaint_reaches_an_agent_and_ends_with_a_rating(
         expect(console.locator("#mine .card")).to_have_count(1)
         expect(widget.locator(".dxr-log")).to_contain_text("已接入")
         expect(widget.locator(".dxr-status")).to_have_text("客服 演示客服 已接入")
+        console_screenshot(console, "journey-claimed")
 
         # Live chat both ways.
         console.locator("#conversation .reply-input textarea").fill(AGENT_REPLY)
@@ -92,6 +95,7 @@ def test_urgent_complaint_reaches_an_agent_and_ends_with_a_rating(
         for score in range(1, 6):
             expect(rating.locator(".dxr-quick", has_text=f"{score} 分")).to_be_visible()
         expect(widget.locator(".dxr-status")).to_have_text("智能客服小助手")
+        save_screen(shop, "journey-widget-rating")
         expect(console.locator("#mine .card")).to_have_count(0)
         _no_injected_image(shop, "body")
         _no_injected_image(console, "body")

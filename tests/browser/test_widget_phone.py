@@ -2,9 +2,10 @@
 
 Open, complain, send a photo, reload, get messages while the chat is closed, close; an
 urgent message while the chat already waits in the queue; and the previous release's widget
-against today's gateway. The agent side is driven through
-the console's HTTP API (the console's own journeys test its screens). Screenshots go to
-``reports/screens/`` and are meant to be looked at.
+against today's gateway. The agent side is mostly driven through the console's HTTP API
+(the console's own journeys test its screens); the urgent chat is claimed and resolved in the
+console, whose screen must read as Chinese. Screenshots go to ``reports/screens/`` and are
+meant to be looked at.
 """
 
 from __future__ import annotations
@@ -25,19 +26,23 @@ from sqlalchemy import select
 from handoff.gateway.identity import sign_shopper
 from handoff.gateway.pages import storefront_page
 from handoff.models import Case, HandoffEntry
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, STEP_MS, Stack
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    STEP_MS,
+    Stack,
+    give_order,
+    log_in_demo_agent,
+    new_page,
+    pick,
+)
+from tests.browser.screens import console_screenshot, save_screen
 
-# Skipped for the merge of 2026-12-02: this journey failed on the merged tree in a clean-clone
-# run (shoppers were signed without an expiry, which the security change refuses; fixed since,
-# but not yet re-run green on an idle machine). Re-enable first thing next session.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skip(reason="journey not yet re-verified after the merge"),
-]
+pytestmark = pytest.mark.slow
 
-SCREENS = Path(__file__).resolve().parents[2] / "reports" / "screens"
 PHONES = {320: 568, 390: 844}
-COMPLAINT = "我买的电饭煲用了两次就不加热了，订单号 2024112212345678"
+#: Each phone shopper's own order (the assistant accepts an order only from its owner).
+PHONE_ORDERS = {320: "2024120232000320", 390: "2024120239000390"}
 URGENT = "插座冒烟了，孩子的手被烫伤了"
 AGENT_REPLY = "您好，我是客服，已经看到您的照片，马上为您处理。"
 INPUT = ".dxr-form input:not([type=file])"
@@ -100,11 +105,6 @@ def phone(browser: Any, width: int, base_url: str, shopper: str) -> Any:
     return context.new_page()
 
 
-def shot(page: Any, name: str) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / f"{name}.png"))
-
-
 class AgentApi:
     """The demo agent, through the console's HTTP API in its own browser context."""
 
@@ -151,13 +151,6 @@ class AgentApi:
         )
         page.close()
 
-    def resolve(self, conversation_id: str, resolution: str) -> None:
-        done = self.request.post(
-            f"{self.base}/agent/api/conversations/{conversation_id}/resolve",
-            data={"resolution": resolution},
-        )
-        assert done.ok, done.text()
-
     def close(self) -> None:
         self.context.close()
 
@@ -178,13 +171,15 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
 
     expect.set_options(timeout=STEP_MS)
     shopper = f"phone-{width}-{uuid4().hex[:6]}"
+    give_order(stack.servers, shopper, PHONE_ORDERS[width])
+    complaint = f"我买的电饭煲用了两次就不加热了，订单号 {PHONE_ORDERS[width]}"
     page = phone(browser, width, stack.gateway_url, shopper)
     agent = AgentApi(browser, stack.gateway_url)
     try:
         page.goto(f"{stack.gateway_url}/{SHOP_PATH}")
         launcher = page.locator(".dxr-launcher")
         expect(launcher).to_be_visible()
-        shot(page, f"widget-{width}-1-closed")
+        save_screen(page, f"widget-{width}-1-closed")
 
         # Open: the whole screen, a close button, a greeting, a 16 px input (no iOS zoom).
         launcher.click()
@@ -201,16 +196,16 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
         assert page.evaluate("() => document.querySelectorAll('.dxr-panel').length") == 0
 
         # Complain; the counter shows the length; every message has a Beijing time.
-        page.locator(INPUT).fill(COMPLAINT)
-        expect(page.locator(".dxr-count")).to_have_text(f"{len(COMPLAINT)} / 2000")
+        page.locator(INPUT).fill(complaint)
+        expect(page.locator(".dxr-count")).to_have_text(f"{len(complaint)} / 2000")
         page.locator(".dxr-send").click()
-        confirm = page.locator(".dxr-bot", has_text="请确认")
+        confirm = page.locator(".dxr-msg.dxr-bot", has_text="请确认")
         expect(confirm).to_have_count(1)
         times = page.locator(".dxr-time").all_text_contents()
         assert times and all(TIME.match(t) for t in times), times
-        shot(page, f"widget-{width}-2-complaint")
+        save_screen(page, f"widget-{width}-2-complaint")
         confirm.locator(".dxr-quick", has_text="确认提交").click()
-        expect(page.locator(".dxr-bot", has_text="商品质量")).to_have_count(1)
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="商品质量")).to_have_count(1)
         # The buttons of an answered question are spent.
         for quick in confirm.locator(".dxr-quick").all():
             expect(quick).to_be_disabled()
@@ -221,12 +216,12 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
         page.locator(".dxr-form input[type=file]").set_input_files(str(photo_file))
         sent = page.locator(".dxr-shopper:not(.dxr-pending) img.dxr-img")
         expect(sent).to_have_count(1)
-        expect(page.locator(".dxr-bot", has_text="收到您发的图片")).to_have_count(1)
-        expect(page.locator(".dxr-bot", has_text="您是想")).to_have_count(0)
-        shot(page, f"widget-{width}-3-photo")
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="收到您发的图片")).to_have_count(1)
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="您是想")).to_have_count(0)
+        save_screen(page, f"widget-{width}-3-photo")
         sent.click()
         expect(page.locator(".dxr-zoom")).to_be_visible()
-        shot(page, f"widget-{width}-4-zoom")
+        save_screen(page, f"widget-{width}-4-zoom")
         page.locator(".dxr-zoom").click()
         expect(page.locator(".dxr-zoom")).to_be_hidden()
 
@@ -241,13 +236,13 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
         # Reload: still open, at the newest message, nothing unread.
         page.reload()
         expect(panel).to_be_visible()
-        expect(page.locator(".dxr-bot", has_text="收到您发的图片")).to_have_count(1)
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="收到您发的图片")).to_have_count(1)
         expect(page.locator(".dxr-badge")).to_be_hidden()
         page.wait_for_function(
             "() => { const l = document.querySelector('dxr-chat').shadowRoot"
             ".querySelector('.dxr-log'); return l.scrollHeight - l.scrollTop - l.clientHeight < 4 }"
         )
-        shot(page, f"widget-{width}-5-reloaded")
+        save_screen(page, f"widget-{width}-5-reloaded")
 
         # Closed: what the agent sends meanwhile is unread, also after a reload.
         page.locator(".dxr-close").click()
@@ -256,7 +251,7 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
         agent.reply(conversation_id, AGENT_REPLY)
         badge = page.locator(".dxr-badge")
         expect(badge).to_have_text("2")  # "已接入" and the reply
-        shot(page, f"widget-{width}-6-unread")
+        save_screen(page, f"widget-{width}-6-unread")
         page.reload()
         expect(page.locator(".dxr-badge")).to_have_text("2")
         page.locator(".dxr-launcher").click()
@@ -280,7 +275,7 @@ def test_a_phone_shopper_complains_sends_a_photo_reloads_and_reads_what_came(
         shown = samples[samples.index(True) :]
         assert all(shown) and len(shown) >= 12, samples  # steady, for most of the 8 s
         expect(page.locator(".dxr-typing")).to_have_text("客服正在输入…")
-        shot(page, f"widget-{width}-7-agent")
+        save_screen(page, f"widget-{width}-7-agent")
         page.locator(".dxr-close").click()
         expect(panel).to_be_hidden()
         expect(page.locator(".dxr-launcher")).to_be_visible()
@@ -295,7 +290,7 @@ def test_an_urgent_message_while_queued_is_answered_and_made_urgent(
     from playwright.sync_api import expect
 
     expect.set_options(timeout=STEP_MS)
-    shopper = f"phone-urgent-{uuid4().hex[:6]}"
+    shopper = f"phone-sos-{uuid4().hex[:6]}"  # no code-like word: the console shows it
     page = phone(browser, 390, stack.gateway_url, shopper)
     try:
         page.goto(f"{stack.gateway_url}/{SHOP_PATH}")
@@ -313,7 +308,7 @@ def test_an_urgent_message_while_queued_is_answered_and_made_urgent(
         for words in ("停止使用", "拔掉电源", "流动的凉水", "20 分钟", "120"):
             expect(advice).to_contain_text(words)
         advice.scroll_into_view_if_needed()
-        shot(page, "widget-390-8-urgent-while-queued")
+        save_screen(page, "widget-390-8-urgent-while-queued")
 
         with stack.servers.factory() as session:
             (entry,) = session.scalars(
@@ -326,24 +321,45 @@ def test_an_urgent_message_while_queued_is_answered_and_made_urgent(
             cases = session.scalars(select(Case).where(Case.shopper_id == shopper)).all()
             assert [c.urgency for c in cases] == ["urgent"]
 
-        # The agent resolves and hands back: the rating comes at once, one click rates, a
-        # plain 谢谢 after the comment question is no comment, and the case logs one rating.
-        agent = AgentApi(browser, stack.gateway_url)
+        # The agent's console: the chat waits among the urgent ones with its reason, and the
+        # case says 紧急 and why; the agent claims it and resolves it with a compensation.
+        dialogs: list[str] = []
+        console = new_page(browser, dialogs)
         try:
-            conversation_id = agent.claim_waiting(shopper)
-            agent.resolve(conversation_id, "compensation")
+            console.set_viewport_size({"width": 1366, "height": 768})
+            log_in_demo_agent(console, stack.gateway_url)
+            card = console.locator("#waiting .card", has_text="插座冒烟")
+            expect(card).to_contain_text("紧急")
+            expect(card).to_contain_text("人身安全")
+            expect(card.locator(".complaint")).to_have_text(URGENT)
+            console_screenshot(console, "urgent-while-queued")
+            card.locator("button.claim").click()
+            case_panel = console.locator("section.case")
+            expect(case_panel.locator(".urgency")).to_contain_text("紧急")
+            expect(case_panel.locator(".urgency")).to_contain_text("人身安全")
+            expect(case_panel.locator(".history")).to_contain_text("紧急")
+            console_screenshot(console, "urgent-while-queued-claimed")
+            console.locator("#conversation button.resolve-open").click()
+            form = console.locator(".resolve-form")
+            pick(console, form.locator(".resolution"), "补偿")
+            form.locator("button.resolve").click()
+            expect(console.locator("#conversation")).to_have_count(0)
+            assert dialogs == []
         finally:
-            agent.close()
-        rating = page.locator(".dxr-bot", has_text="打个分")
+            console.context.close()
+
+        # Handed back: the rating comes at once, one click rates, a plain 谢谢 after the
+        # comment question is no comment, and the case logs one rating.
+        rating = page.locator(".dxr-msg.dxr-bot", has_text="打个分")
         expect(rating).to_have_count(1)
         rating.locator(".dxr-quick", has_text="5 分").click()
         for quick in rating.locator(".dxr-quick").all():
             expect(quick).to_be_disabled()
-        expect(page.locator(".dxr-bot", has_text="意见或建议")).to_have_count(1)
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="意见或建议")).to_have_count(1)
         page.locator(INPUT).fill("谢谢")
         page.locator(".dxr-send").click()
-        expect(page.locator(".dxr-bot", has_text="感谢您的评价")).to_have_count(1)
-        shot(page, "widget-390-9-rated")
+        expect(page.locator(".dxr-msg.dxr-bot", has_text="感谢您的评价")).to_have_count(1)
+        save_screen(page, "widget-390-9-rated")
         with stack.servers.factory() as session:
             (case,) = session.scalars(select(Case).where(Case.shopper_id == shopper)).all()
             assert case.rating == 5 and case.rating_comment is None
@@ -402,7 +418,7 @@ def test_the_previous_releases_widget_still_chats_queues_and_hears_the_agent(
         conversation_id = agent.claim_waiting(shopper)
         agent.reply(conversation_id, "您好，旧版窗口也能收到我的回复。")
         expect(panel.locator(".dxr-agent", has_text="旧版窗口")).to_have_count(1)
-        shot(page, "widget-390-previous-release")
+        save_screen(page, "widget-390-previous-release")
         assert errors == []
     finally:
         agent.close()

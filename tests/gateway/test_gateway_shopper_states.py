@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from handoff.agents import find_agent, touch
 from handoff.cases import TriageSummary, open_case
-from handoff.clock import utc_now
+from handoff.clock import format_zh, utc_now
 from handoff.db import make_engine, make_session_factory, transaction
 from handoff.gateway.identity import Identity
 from handoff.models import Case, HandoffEntry
@@ -171,12 +171,14 @@ async def test_an_urgent_message_while_queued_makes_the_chat_urgent_and_is_answe
         await ws.send_json({"type": "message", "client_id": "w2", "text": BURN})
         urgent = await receive_until(ws, message_with("优先转接人工客服", "system"))
         advice = await receive_until(ws, message_with("安全提示", "bot"))
-        honest = await receive_until(ws, message_with("没有人工客服在线", "system"))
     text = advice["message"]["text"]
     for words in ("停止使用", "拔掉电源", "流动的凉水", "20 分钟", "120", "不能代替医生"):
         assert words in text, text
     assert advice["message"]["custom"]["kind"] == "safety_advice"
-    assert urgent["message"]["id"] < advice["message"]["id"] < honest["message"]["id"]
+    assert urgent["message"]["id"] < advice["message"]["id"]
+    # The queue notice is not repeated: the urgent line carries the new, earlier deadline.
+    history = await _history(client)
+    assert sum("没有人工客服在线" in m["text"] for m in history) == 1
     assert [r["message"] for r in rasa.received] == ["转人工"]  # the bot stays out
 
     def check(session: Session) -> None:
@@ -189,7 +191,9 @@ async def test_an_urgent_message_while_queued_makes_the_chat_urgent_and_is_answe
         assert case.urgency == "urgent" and case.description == BURN
         assert case.first_response_due <= utc_now() + timedelta(hours=1)
         assert [e.kind for e in case.events] == ["opened", "handed_to_human"]
+        assert f"客服会在 {format_zh(case.first_response_due)} 前回复您。" in urgent_line
 
+    urgent_line = urgent["message"]["text"]
     in_db(db_url, check)
     # Sorted with the urgent ones, by deadline: the earlier urgent chat first.
     await login(client, "alice")
