@@ -256,11 +256,14 @@ def missing_prerequisite() -> str | None:
     return None
 
 
-def start_gateway(folder: Path, servers: Servers) -> Generator[str, None, None]:
+def start_gateway(
+    folder: Path, servers: Servers, env: dict[str, str] | None = None
+) -> Generator[str, None, None]:
     """Run ``python -m handoff serve`` on a free port against ``servers``' database and Rasa.
 
     Its working directory is ``folder`` (so its ``var/`` lands there); the first start creates
-    the demo agent (demo / demo1234). Yields the gateway's base URL; stops it after.
+    the demo agent (demo / demo1234). ``env`` adds or overrides variables. Yields the
+    gateway's base URL; stops it after.
     """
     port = free_port()
     env = (
@@ -275,6 +278,7 @@ def start_gateway(folder: Path, servers: Servers) -> Generator[str, None, None]:
             "PYTHONPATH": str(ROOT),
             "TRIAGE_MODEL_DIR": str(TRIAGE_MODEL.parent),
         }
+        | (env or {})
     )
     log = folder / "gateway.log"
     gateway = subprocess.Popen(
