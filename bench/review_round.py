@@ -165,8 +165,8 @@ async def send_all(base: str, secret: str) -> None:
             shopper = f"round-{number}"
             signature = sign_shopper(secret.encode(), shopper, int(time.time()) + 3600)
             async with http.ws_connect(f"{base.replace('http', 'ws')}/ws?v=2") as ws:
-                hello = {"type": "hello", "shopper": shopper, "sig": signature, "after": 0}
-                await ws.send_json(hello | {"anon": None})
+                hello = {"type": "hello", "shopper": shopper, "sig": signature, "anon": ""}
+                await ws.send_json(hello | {"after": 0})
                 await ws.send_json({"type": "message", "client_id": "m1", "text": text})
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline:
