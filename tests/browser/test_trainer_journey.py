@@ -374,9 +374,17 @@ def test_trainer_round(browser: Any, trainer_stack: TrainerStack) -> None:
     _shot(page, "training-promoted")
 
     # a Rasa version: promoting loads it into the running Rasa server, rollback loads the old
-    _promote_rasa(page, stack, "models/rasa/shop-reviewed/promote", "shop-reviewed")
+    state = page.request.get(f"{base}/agent/api/training/models").json()
+    assert state["live"]["rasa"] == "shop", state["rasa"]
+    rasa_rows = page.locator(".rasa-versions .el-table__body tr")
+    rasa_rows.filter(has_not_text="使用中").locator("button.promote-rasa").first.click()
+    page.locator(".inline-notice", has_text="助手已加载").wait_for(timeout=180_000)
+    _rasa_serves(stack, "shop-reviewed")
+    _shot(page, "training-rasa-promoted")
     _shopper_says(shop, base, ["你好"])  # the assistant answers with the new model
-    _promote_rasa(page, stack, "models/rasa/rollback", "shop")
+    page.locator("button.rollback-rasa").click()
+    page.locator(".inline-notice", has_text="对话模型已回滚").wait_for(timeout=180_000)
+    _rasa_serves(stack, "shop")
     assert dialogs == []
 
 
@@ -405,11 +413,8 @@ def _wait_for_items(page: Any, base: str, kind: str, texts: list[str]) -> list[d
     return found
 
 
-def _promote_rasa(page: Any, stack: TrainerStack, path: str, version: str) -> None:
-    """POST a Rasa promote/rollback as the trainer; every Rasa worker then has the file."""
-    answer = page.request.post(f"{stack.url}/agent/api/training/{path}", timeout=180_000)
-    assert answer.ok, answer.text()
-    assert answer.json()["live"] == version
+def _rasa_serves(stack: TrainerStack, version: str) -> None:
+    """Every worker of the running Rasa server has loaded the model file of ``version``."""
     for _ in range(6):  # fresh connections, so both workers are asked
         status = http_json("GET", stack.servers.rasa_api("/status"))
         assert Path(status["model_file"]).name == f"{version}.tar.gz", status
