@@ -14,48 +14,14 @@ files. Minutes (a full retraining).
 from __future__ import annotations
 
 import asyncio
-import http.cookiejar
 import json
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Client:
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
-        with self.opener.open(request, timeout=60) as response:
-            return json.loads(response.read() or b"null")
-
-    def login(self, name: str, password: str) -> None:
-        form = urllib.parse.urlencode({"name": name, "password": password}).encode()
-        self.opener.open(urllib.request.Request(self.base + "/agent/login", data=form), timeout=60)
-
+from trainer_stack import ROOT, environment, trainer_gateway, wait_for_job
 
 # What shoppers wrote (our own wording, in the styles real chats have) and the right labels.
 TRUTH: dict[str, tuple[str, str, str | None]] = {
@@ -99,10 +65,97 @@ TRUTH: dict[str, tuple[str, str, str | None]] = {
     "床垫有很重的味道，睡了头疼": ("quality", "normal", None),
     "说是次日达结果五天才到": ("logistics", "normal", None),
     "能不能开专票": ("after_sales", "normal", None),
+    # Vaguer turns, several problems at once, typos and chat habits (written for this script).
+    "那个我买的东西好像不太对啊": ("quality", "normal", None),
+    "到底啥时候发货啊都一周了": ("logistics", "normal", None),
+    "我的钱呢？？？": ("after_sales", "normal", None),
+    "收到了 但是和图片完全两个东西": ("quality", "normal", None),
+    "东西坏了快递盒子也烂了，你们看着办": ("logistics", "normal", None),
+    "退款显示成功了，银行说没收到": ("after_sales", "normal", None),
+    "你们这个活动规则到底怎么算的": ("other", "normal", None),
+    "我就想问问能不能便宜点": ("other", "normal", None),
+    "包裹显示签收了 我没收到啊": ("logistics", "normal", None),
+    "这衣服穿一次就开线了 什么破质量": ("quality", "normal", None),
+    "申请退货三次都被驳回了，到底要我怎样": ("after_sales", "urgent", "repeated_failure"),
+    "孩子把零件吞下去了怎么办": ("quality", "urgent", "safety_health"),
+    "充电宝充着充着鼓起来了还发烫": ("quality", "urgent", "safety_health"),
+    "我账号被别人登录了还下了单": ("other", "urgent", "fraud_security"),
+    "你们再这样我就发抖音曝光": ("after_sales", "urgent", "external_threat"),
+    "等了半个月的药还没到，我妈等着吃": ("logistics", "urgent", "large_loss"),
+    "三千多的手机寄丢了": ("logistics", "urgent", "large_loss"),
+    "快递小哥直接扔楼下了，东西摔坏了": ("logistics", "normal", None),
+    "颜色有色差，跟详情页不一样": ("quality", "normal", None),
+    "尺码表写的L，实际跟M一样": ("quality", "normal", None),
+    "怎么又给我发错了，我要的是黑色": ("logistics", "normal", None),
+    "少发了一个配件": ("logistics", "normal", None),
+    "退货地址在哪": ("after_sales", "normal", None),
+    "换货的单号我填了，你们收到没": ("after_sales", "normal", None),
+    "维修好了没有，说好三天": ("after_sales", "normal", None),
+    "发票抬头开错了能重开吗": ("after_sales", "normal", None),
+    "我付了两次钱": ("other", "normal", None),
+    "优惠券领了用不了": ("other", "normal", None),
+    "满减没减啊": ("other", "normal", None),
+    "昨天买的今天降价了，能价保吗": ("other", "normal", None),
+    "一直收到你们的推销短信，烦死了": ("other", "normal", None),
+    "登录一直提示密码错误": ("other", "normal", None),
+    "东西还行就是物流太慢了": ("logistics", "normal", None),
+    "吃的东西过期了还卖": ("quality", "normal", None),
+    "奶粉罐子里有黑点": ("quality", "urgent", "safety_health"),
+    "用了你们的洗发水头皮过敏起疹子了": ("quality", "urgent", "safety_health"),
+    "插座插上就冒火花": ("quality", "urgent", "safety_health"),
+    "客服态度太差了，说两句就不理人": ("after_sales", "normal", None),
+    "没人处理吗？？找了好几次了": ("after_sales", "urgent", "repeated_failure"),
+    "说好的上门安装拖了一个礼拜": ("after_sales", "normal", None),
+    "退款被扣了十块钱手续费是什么意思": ("after_sales", "normal", None),
+    "我要取消订单": ("after_sales", "normal", None),
+    "能改一下收货地址吗": ("logistics", "normal", None),
+    "能不能周末再送": ("logistics", "normal", None),
+    "快递一直not updated 啥情况": ("logistics", "normal", None),
+    "收到的貨有問題，螢幕有一條線": ("quality", "normal", None),
+    "物流資訊三天沒更新了": ("logistics", "normal", None),
+    "退款什麼時候到帳": ("after_sales", "normal", None),
+    "箱子一打开全是碎玻璃": ("logistics", "normal", None),
+    "蛋糕送到的时候已经化了": ("logistics", "normal", None),
+    "鲜花到的时候都蔫了": ("logistics", "normal", None),
+    "这是假货吧，logo都是歪的": ("quality", "normal", None),
+    "鞋底开胶了，穿了不到一个月": ("quality", "normal", None),
+    "电脑开机就蓝屏": ("quality", "normal", None),
+    "洗衣机转起来声音特别大": ("quality", "normal", None),
+    "空调装好了不制冷": ("quality", "normal", None),
+    "有人打电话说是你们客服要我退款给他验证码": ("other", "urgent", "fraud_security"),
+    "我的收货信息被泄露了，天天有骗子打电话": ("other", "urgent", "fraud_security"),
+    "再不处理我就找律师了": ("after_sales", "urgent", "external_threat"),
+    "已经打了12315": ("after_sales", "urgent", "external_threat"),
+    "拍错了，能退吗没拆": ("after_sales", "normal", None),
+    "7天无理由还能退吗": ("after_sales", "normal", None),
+    "这个退货运费险怎么用": ("after_sales", "normal", None),
+    "赠品是坏的": ("quality", "normal", None),
+    "说是全新的，结果有使用痕迹": ("quality", "normal", None),
+    "说明书是英文的看不懂，没有中文的吗": ("quality", "normal", None),
+    "快递员要我去很远的地方自己取": ("logistics", "normal", None),
+    "订单一直显示待发货": ("logistics", "normal", None),
+    "预售说十天发，现在一个月了": ("logistics", "urgent", "repeated_failure"),
+    "买的是两斤，称了只有一斤半": ("quality", "normal", None),
+    "水果一半是烂的": ("quality", "normal", None),
+    "寄来的活鱼死了一半": ("logistics", "urgent", "large_loss"),
+    "充值的话费没到账": ("other", "normal", None),
+    "花呗付款失败但是扣钱了": ("other", "normal", None),
+    "积分兑换的东西一直不发": ("logistics", "normal", None),
+    "会员自动续费了我没同意": ("other", "normal", None),
+    "订单被莫名其妙取消了": ("other", "normal", None),
+    "包装很简陋，瓶子漏了一半": ("logistics", "normal", None),
+    "眼霜用了眼睛红肿": ("quality", "urgent", "safety_health"),
+    "组装的时候发现少了两颗螺丝": ("logistics", "normal", None),
+    "桌子腿是歪的，放不平": ("quality", "normal", None),
+    "保修期内修要收费？": ("after_sales", "normal", None),
+    "退回去的货你们说没收到，快递明明签收了": ("after_sales", "normal", None),
+    "我已经等了一个月了，这是第四次来问": ("after_sales", "urgent", "repeated_failure"),
+    "不想活了，什么都不顺": ("other", "urgent", "severe_distress"),
 }
 
 
 async def send_all(base: str, secret: str) -> None:
+    """Each message from its own signed shopper, as the widget sends it (protocol 2)."""
     import aiohttp
 
     from handoff.gateway.identity import sign_shopper
@@ -111,8 +164,9 @@ async def send_all(base: str, secret: str) -> None:
         for number, text in enumerate(TRUTH):
             shopper = f"round-{number}"
             signature = sign_shopper(secret.encode(), shopper, int(time.time()) + 3600)
-            url = f"{base.replace('http', 'ws')}/ws?shopper={shopper}&sig={signature}"
-            async with http.ws_connect(url) as ws:
+            async with http.ws_connect(f"{base.replace('http', 'ws')}/ws?v=2") as ws:
+                hello = {"type": "hello", "shopper": shopper, "sig": signature, "anon": ""}
+                await ws.send_json(hello | {"after": 0})
                 await ws.send_json({"type": "message", "client_id": "m1", "text": text})
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline:
@@ -123,7 +177,6 @@ async def send_all(base: str, secret: str) -> None:
 
 
 def main() -> int:
-    python = ROOT / ".venv" / "bin" / "python"
     live = (ROOT / "models" / "triage" / "latest").resolve()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -133,37 +186,17 @@ def main() -> int:
         (models / "latest").symlink_to(live.name)
         nlu = folder / "nlu_data"
         shutil.copytree(ROOT / "nlu_data", nlu)
-        url = f"sqlite:///{folder / 'shop.db'}"
         secret = "review-round"
-        env = os.environ | {
-            "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "TRIAGE_MODEL_ROOT": str(models),
-            "NLU_DATA_DIR": str(nlu), "HANDOFF_SECRET": secret, "HANDOFF_HARVEST_SECONDS": "0",
-            "RASA_URL": "http://127.0.0.1:9",  # screening needs no assistant
-        }  # fmt: skip
-        env.pop("TRIAGE_MODEL_DIR", None)
-        subprocess.run(
-            [str(python), "-m", "handoff", "agents", "add", "trainer", "--password",
-             "trainer-pass", "--role", "trainer"],
-            cwd=ROOT, env=env, check=True, capture_output=True,
-        )  # fmt: skip
-        port = _port()
-        gateway = subprocess.Popen(
-            [str(python), "-m", "handoff", "serve"], cwd=folder,
-            env=env | {"HANDOFF_PORT": str(port)},
-            stdout=(folder / "gateway.log").open("wb"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            client = Client(base)
-            for _ in range(240):
-                try:
-                    client.login("trainer", "trainer-pass")
-                    if client.call("GET", "/agent/api/training/models")["serving"]:
-                        break
-                except OSError:
-                    pass
-                time.sleep(0.5)
-            asyncio.run(send_all(base, secret))
+        env = environment(
+            DATABASE_URL=f"sqlite:///{folder / 'shop.db'}",
+            TRIAGE_MODEL_ROOT=str(models),
+            NLU_DATA_DIR=str(nlu),
+            HANDOFF_SECRET=secret,
+            HANDOFF_HARVEST_SECONDS="0",
+            RASA_URL="http://127.0.0.1:9",  # screening needs no assistant
+        )
+        with trainer_gateway(env, folder, folder / "gateway.log") as client:
+            asyncio.run(send_all(client.base, secret))
             items = client.call("GET", "/agent/api/training/items?kind=triage")["items"]
             labelled = 0
             for item in items:
@@ -178,20 +211,14 @@ def main() -> int:
                 labelled += 1
             exported = client.call("POST", "/agent/api/training/export", {})
             started = time.perf_counter()
-            job_id = client.call("POST", "/agent/api/training/retrain", {})["job_id"]
-            while (job := client.call("GET", f"/agent/api/training/jobs/{job_id}"))["status"] in (
-                "queued",
-                "running",
-            ):
-                time.sleep(1)
+            job = wait_for_job(
+                client, client.call("POST", "/agent/api/training/retrain", {})["job_id"], 1
+            )
             if job["status"] != "succeeded":
                 print(job, file=sys.stderr)
                 return 1
             version = job["candidate_version"]
             result = client.call("GET", f"/agent/api/training/models/triage/{version}/comparison")
-        finally:
-            gateway.terminate()
-            gateway.wait(timeout=30)
     print(f"messages sent: {len(TRUTH)}; in the inbox (unsure): {len(items)}; labelled: {labelled}")
     print(f"exported complaints: {exported['triage_examples']}; held back: {exported['held_back']}")
     seconds = time.perf_counter() - started

@@ -38,8 +38,10 @@ def _scores(
 ) -> dict[str, Any]:
     from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
-    true_c: list[str | None] = [c for c, _ in expected]
-    pred_c = [c for c, _ in predicted]
+    # Chat turns (no category) count for urgency only: category scores are over complaints.
+    rows = [i for i, (category, _) in enumerate(expected) if category is not None]
+    true_c = [str(expected[i][0]) for i in rows]
+    pred_c = [predicted[i][0] for i in rows]
     precision, recall, f1, support = precision_recall_fscore_support(
         true_c, pred_c, labels=list(CATEGORIES), zero_division=0
     )
@@ -59,15 +61,12 @@ def _scores(
         "macro_f1": round(
             float(
                 f1_score(true_c, pred_c, labels=list(CATEGORIES), average="macro", zero_division=0)
-            ),
+            )
+            if rows
+            else 0.0,
             4,
         ),
-        # chat turns (no category) count for urgency only
-        "accuracy": round(
-            sum(t == p for t, p in zip(true_c, pred_c) if t is not None)
-            / max(1, sum(t is not None for t in true_c)),
-            4,
-        ),
+        "accuracy": round(sum(t == p for t, p in zip(true_c, pred_c)) / max(1, len(rows)), 4),
         "urgent_recall": round(hits / max(1, sum(urgent_true)), 4),
         "urgent_precision": round(hits / max(1, sum(urgent_pred)), 4),
         "urgent_support": sum(urgent_true),

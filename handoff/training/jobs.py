@@ -8,6 +8,14 @@ other versions (``latest`` is *not* moved: only a promotion changes what answers
 it beside the live model on the held-out files and the recent-traffic slice, and stores the
 comparison with the version. Progress and the current step are written to the job's row as
 it goes; any instance's page reads them from there.
+
+A retraining learns from the same data ``make train`` does (the labelled files, the intent
+files' chat turns, held-out texts left out), so a candidate differs from the live model only
+by what the trainers added. It refits the live model's category pipeline instead of choosing
+one again: choosing is a design decision ``make train`` makes over several pipelines, and
+cross-validating the two losing ones was a third of the job's time (``bench/retrain_bench.py``
+profiles it). The Rasa model is not trained here (``make train`` builds it from
+``nlu_data/intents``); nothing in the triage path waits for it.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +40,9 @@ from handoff.review.export import HELD_OUT_FOLDERS, nlu_root, recent_slice
 from handoff.training.comparison import compare
 from handoff.training.models import TrainingJob
 from handoff.training.registry import find_version, live_version, register
+
+if TYPE_CHECKING:
+    from triage_model.features import Candidate
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +152,25 @@ def _heldout_examples(root: Path) -> list[dict[str, Any]]:
     return examples
 
 
+def live_pipeline(live_folder: Path | None) -> tuple[Candidate, ...]:
+    """The category pipeline the live model was trained with, alone; every known pipeline
+    when there is no live model or its pipeline is no longer known."""
+    from triage_model.artefact import read_metadata
+    from triage_model.errors import ArtefactError
+    from triage_model.features import CATEGORY_CANDIDATES, EXTRA_CANDIDATES
+
+    if live_folder is None:
+        return CATEGORY_CANDIDATES
+    try:
+        chosen = (read_metadata(live_folder).get("category") or {}).get("chosen")
+    except ArtefactError:
+        return CATEGORY_CANDIDATES
+    for candidate in (*CATEGORY_CANDIDATES, *EXTRA_CANDIDATES):
+        if candidate.name == chosen:
+            return (candidate,)
+    return CATEGORY_CANDIDATES
+
+
 def run_job(
     factory: sessionmaker[Session],
     job_id: int,
@@ -153,10 +183,13 @@ def run_job(
     """Do the job's work in this process; returns the candidate version.
 
     The data is ``nlu_data/triage`` (or ``$NLU_DATA_DIR/triage``): ``train/`` to learn from,
-    ``heldout/`` and ``realistic/`` to compare on.
+    ``heldout/`` and ``realistic/`` to compare on (and left out of training), and the chat
+    turns of ``intents/`` beside it, as ``make train`` reads them.
     """
     triage_data_root = triage_data_root or nlu_root() / "triage"
     data_dir = data_dir or triage_data_root / "train"
+    intents_dir = triage_data_root.parent / "intents"
+    held_out = tuple(triage_data_root / f.removeprefix("triage/") for f in HELD_OUT_FOLDERS)
     from triage_model.predictor import TriageModel
     from triage_model.training import train
 
@@ -166,10 +199,21 @@ def run_job(
         if job is None or job.status != "queued":
             raise JobError(f"训练任务 #{job_id} 不在排队状态。")
         job.status, job.started_at, job.step = "running", utc_now(), "开始训练"
+        current = live_version(session, "triage", model_root)
     try:
+        live_folder = model_root / current if current else None
         staging = model_root / f".job-{job_id}"
         shutil.rmtree(staging, ignore_errors=True)
-        result = train(data_dir, staging, folds, progress=_progress_reporter(factory, job_id))
+        result = train(
+            data_dir,
+            staging,
+            folds,
+            progress=_progress_reporter(factory, job_id),
+            intents_dir=intents_dir if intents_dir.is_dir() else None,
+            candidates=live_pipeline(live_folder),
+            held_out=held_out,
+        )
+        trained = time.perf_counter()
         version = result.folder.name
         target = model_root / version
         if target.exists():
@@ -178,17 +222,17 @@ def run_job(
         shutil.rmtree(staging, ignore_errors=True)
         _update(factory, job_id, progress=TRAINING_SHARE, step="在留出集和近期对话上比较新旧模型")
         with transaction(factory) as session:
-            current = live_version(session, "triage", model_root)
             recent = recent_slice(session)
         candidate = TriageModel.load(target)
-        live = TriageModel.load(model_root / current) if current else None
+        live = TriageModel.load(live_folder) if live_folder else None
         evaluation = compare(
             live,
             candidate,
             {"heldout": _heldout_examples(triage_data_root), "recent": recent},
             live_version=current,
         )
-        evaluation["training_seconds"] = round(time.perf_counter() - started, 1)
+        evaluation["training_seconds"] = round(trained - started, 1)
+        evaluation["comparison_seconds"] = round(time.perf_counter() - trained, 1)
         with transaction(factory) as session:
             register(
                 session,

@@ -1,28 +1,41 @@
 """A trainer's round in Chromium: the inbox, 20 items worked, export, retrain, compare, promote.
 
-A real gateway process serves the built console on a temporary database. The inbox is filled
-the way the product fills it (the capture functions the harvester and the gateway call, and
-an agent's correction made on the console's case page); the triage models are small ones
-trained for real from a small copy of ``nlu_data`` so that retraining takes seconds, not
-minutes. An agent without the trainer role cannot open the page or call its API. Screenshots
-at 1366 and 1024 px go to ``reports/screens/``. About 2–3 minutes on a loaded machine.
+One real stack (Rasa, the action server, the gateway serving the built console) on a
+temporary database. Most of the inbox is seeded the way the product fills it (the capture
+functions the harvester and the screening call, and an agent's correction made on the
+console's case page), so the 20 items are known; a shopper's message through the storefront
+widget reaches it for real (Rasa's parse, harvested from its tracker store). The triage models
+are small ones trained for real from a small copy of ``nlu_data`` so that retraining takes
+seconds. Promoting a Rasa version through the 训练 API loads it into the running Rasa server
+(``PUT /model``, with the token) and rollback loads the old one back. An agent without the
+trainer role cannot open the page or call its API. Screenshots at 1366 and 1024 px go to
+``reports/screens/``. About 4 minutes on a loaded two-core machine.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from tests.browser.conftest import new_page
-from tests.servers import ROOT, _stop, _wait_for, free_port
+from tests.servers import (
+    RASA_MODELS,
+    ROOT,
+    Servers,
+    http_json,
+    missing_prerequisite,
+    start_gateway,
+    start_servers,
+)
 
 SCREENS = ROOT / "reports" / "screens"
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -56,14 +69,13 @@ UNSURE_COMPLAINTS = [
     "换货寄回去半个月了没消息",
 ]
 CORRECTED = "箱子被压扁了，里面的碗碎了两个"
+#: Shopper turns through the widget that the assistant is unsure of (at least one of them).
+WIDGET_TEXTS = ["呃呃那个那个嗯", "咕噜咕噜啦啦"]
 
 # Skipped for the merge of 2026-12-02: this journey failed on the merged tree in a clean-clone
 # run (shoppers were signed without an expiry, which the security change refuses; fixed since,
 # but not yet re-run green on an idle machine). Re-enable first thing next session.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skip(reason="journey not yet re-verified after the merge"),
-]
+pytestmark = [pytest.mark.slow]
 
 
 def _small_nlu(folder: Path) -> Path:
@@ -82,39 +94,44 @@ def _small_nlu(folder: Path) -> Path:
     return nlu
 
 
-def _seed(url: str, env: dict[str, str]) -> str:
+def _seed(factory: sessionmaker[Session]) -> str:
     """Agents, unsure messages as the harvester and screening record them, one open case."""
-    script = f"""
-import json
-from handoff.agents import add_agent
-from handoff.cases import TriageSummary, open_case
-from handoff.db import make_session_factory, prepare_database, transaction
-from handoff.review.capture import record_item
-from handoff.review.triage_capture import record_screening
-intents = {json.dumps(UNSURE_INTENTS, ensure_ascii=False)}
-complaints = {json.dumps(UNSURE_COMPLAINTS, ensure_ascii=False)}
-with transaction(make_session_factory(prepare_database({url!r}))) as s:
-    add_agent(s, "tina", "password-tina", "训练师婷婷", roles=["trainer"])
-    add_agent(s, "alice", "password-alice", "客服小艾", roles=["agent"])
-    for n, (text, _) in enumerate(intents):
-        for _ in range(1 + (n % 3 == 0)):
-            record_item(s, kind="intent", text=text, reasons=["low_confidence"],
-                predicted={{"intent": "greet", "intent_confidence": 0.3,
-                            "ranking": [{{"name": "greet", "confidence": 0.3}}]}},
-                uncertainty=0.7, conversation_id=f"c-{{n}}")
-    for n, text in enumerate(complaints):
-        record_screening(s, text=text, category="other", category_confidence=0.41,
-            urgency="normal", urgency_score=0.1, reasons=[], threshold=0.4,
-            conversation_id=f"t-{{n}}", message_id=None)
-    case, _ = open_case(s, conversation_id="conv-x", shopper_id="shopper-x", order_id=None,
-        description={CORRECTED!r}, triage=TriageSummary("quality", 0.62, "normal", 0.2, []),
-        dedupe_key="journey-x")
-    print(case.case_number)
-"""
-    done = subprocess.run(
-        [str(PYTHON), "-c", script], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip().splitlines()[-1]
+    from handoff.agents import add_agent
+    from handoff.cases import TriageSummary, open_case
+    from handoff.db import transaction
+    from handoff.review.capture import record_item
+    from handoff.review.triage_capture import record_screening
+
+    with transaction(factory) as s:
+        add_agent(s, "tina", "password-tina", "训练师婷婷", roles=["trainer"])
+        add_agent(s, "alice", "password-alice", "客服小艾", roles=["agent"])
+        for n, (text, _) in enumerate(UNSURE_INTENTS):
+            for _ in range(1 + (n % 3 == 0)):
+                record_item(
+                    s,
+                    kind="intent",
+                    text=text,
+                    reasons=["low_confidence"],
+                    predicted={
+                        "intent": "greet",
+                        "intent_confidence": 0.3,
+                        "ranking": [{"name": "greet", "confidence": 0.3}],
+                    },
+                    uncertainty=0.7,
+                    conversation_id=f"c-{n}",
+                )
+        for n, text in enumerate(UNSURE_COMPLAINTS):
+            record_screening(
+                s, text=text, category="other", category_confidence=0.41, urgency="normal",
+                urgency_score=0.1, reasons=[], threshold=0.4, conversation_id=f"t-{n}",
+                message_id=None,
+            )  # fmt: skip
+        case, _ = open_case(
+            s, conversation_id="conv-x", shopper_id="shopper-x", order_id=None,
+            description=CORRECTED, triage=TriageSummary("quality", 0.62, "normal", 0.2, []),
+            dedupe_key="journey-x",
+        )  # fmt: skip
+        return str(case.case_number)
 
 
 def _train_small(nlu: Path, root: Path, env: dict[str, str]) -> str:
@@ -129,49 +146,52 @@ def _train_small(nlu: Path, root: Path, env: dict[str, str]) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+@dataclass(frozen=True)
+class TrainerStack:
+    url: str
+    servers: Servers
+    case: str
+    first: str
+    nlu: Path
+    rasa_models: Path
+
+
+def _rasa_versions(folder: Path) -> Path:
+    """Two Rasa versions (copies of the trained model): ``shop`` live, ``shop-reviewed`` new."""
+    root = folder / "rasa_models"
+    root.mkdir()
+    trained = sorted(RASA_MODELS.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[-1]
+    shutil.copy(trained, root / "shop-reviewed.tar.gz")
+    shutil.copy(trained, root / "shop.tar.gz")
+    stat = (root / "shop-reviewed.tar.gz").stat()
+    os.utime(root / "shop.tar.gz", (stat.st_atime, stat.st_mtime + 60))  # the newest is live
+    return root
+
+
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def trainer_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainerStack]:
+    reason = missing_prerequisite()
+    if reason:
+        pytest.skip(reason)
     if not (ROOT / "console" / "dist" / "index.html").exists():
         pytest.skip("the console is not built: run `make console`")
     folder = tmp_path_factory.mktemp("trainer")
     nlu = _small_nlu(folder)
     models = folder / "models"
-    url = f"sqlite:///{folder / 'shop.db'}"
-    env = os.environ | {
-        "DATABASE_URL": url,
-        "PYTHONPATH": str(ROOT),
+    rasa_models = _rasa_versions(folder)
+    first = _train_small(nlu, models, os.environ | {"PYTHONPATH": str(ROOT)})
+    env = {
         "TRIAGE_MODEL_ROOT": str(models),
+        "RASA_MODEL_ROOT": str(rasa_models),
         "NLU_DATA_DIR": str(nlu),
         "RETRAIN_FOLDS": "2",
-        "HANDOFF_SECRET": "trainer-journey",
-        "HANDOFF_HARVEST_SECONDS": "0",
+        "HANDOFF_HARVEST_SECONDS": "1",
+        "RASA_TRACKER_URL": f"sqlite:///{folder / 'tracker.db'}",  # start_servers' store
     }
-    env.pop("TRIAGE_MODEL_DIR", None)
-    first = _train_small(nlu, models, env)
-    case_number = _seed(url, env)
-    port = free_port()
-    log = folder / "gateway.log"
-    process = subprocess.Popen(
-        [str(PYTHON), "-m", "handoff", "serve"],
-        cwd=folder,
-        env=env | {"HANDOFF_PORT": str(port)},
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{base}/agent/login", process, log, lambda page: bool(page), fetch=_text)
-        yield {"url": base, "case": case_number, "first": first, "nlu": str(nlu)}
-    finally:
-        _stop(process)
-
-
-def _text(url: str) -> str:
-    import urllib.request
-
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return str(response.read().decode())
+    for servers in start_servers(folder):
+        case_number = _seed(servers.factory)
+        for url in start_gateway(folder, servers, env):
+            yield TrainerStack(url, servers, case_number, first, nlu, rasa_models)
 
 
 def _login(page: Any, base: str, name: str) -> None:
@@ -208,8 +228,9 @@ def _open_count(page: Any) -> int:
     return int(re.search(r"(\d+)", head).group(1))  # type: ignore[union-attr]
 
 
-def test_trainer_round(browser: Any, gateway: dict[str, str]) -> None:
-    base, dialogs = gateway["url"], []
+def test_trainer_round(browser: Any, trainer_stack: TrainerStack) -> None:
+    stack = trainer_stack
+    base, dialogs = stack.url, []
     agent = new_page(browser, dialogs)
     _login(agent, base, "alice")
     # no 训练 for an agent: not in the navigation, the page sends them away, the API says no
@@ -219,8 +240,10 @@ def test_trainer_round(browser: Any, gateway: dict[str, str]) -> None:
     assert "/training" not in agent.url
     refused = agent.request.get(f"{base}/agent/api/training/items")
     assert refused.status == 403 and "训练师" in refused.json()["error"]
+    refused = agent.request.post(f"{base}/agent/api/training/models/rasa/shop-reviewed/promote")
+    assert refused.status == 403
     # the agent corrects a case on its page: it lands in the inbox pre-filled
-    agent.goto(f"{base}/agent/cases/{gateway['case']}")
+    agent.goto(f"{base}/agent/cases/{stack.case}")
     _pick(agent, agent.locator(".editor .pick-category"), "物流配送")
     agent.wait_for_timeout(1500)
 
@@ -310,17 +333,31 @@ def test_trainer_round(browser: Any, gateway: dict[str, str]) -> None:
     row.locator("button.save-label").click()
     row.wait_for(state="detached")
 
+    # a shopper's turns through the storefront widget: Rasa parses them, the harvester
+    # captures the ones the assistant was unsure about
+    shop = new_page(browser, dialogs)
+    _shopper_says(shop, base, WIDGET_TEXTS)
+    harvested = _wait_for_items(page, base, "intent", WIDGET_TEXTS)
+    assert harvested and all(i["reason"] for i in harvested), harvested
+    _pick(page, page.locator(".filter-kind"), "意图")  # (the filter was 投诉分类: reloads)
+    row = page.locator(".inbox-table .el-table__row", has_text=harvested[0]["text"])
+    row.wait_for()
+    assert any(r in row.inner_text() for r in ("助手没听懂", "意图置信度低", "两个意图难分"))
+
     # export, retrain, read the comparison, promote
     page.locator(".el-tabs__item", has_text="模型").first.click()
     page.locator("button.export").click()
     page.locator(".inline-notice", has_text="已写入").wait_for()
-    reviewed = Path(gateway["nlu"]) / "intents" / "reviewed.yml"
+    reviewed = stack.nlu / "intents" / "reviewed.yml"
     assert "那个东西咋整啊" in reviewed.read_text(encoding="utf-8")
     page.locator("button.retrain").click()
     page.locator(".job-progress").wait_for()
-    page.locator(".comparison-panel").wait_for(timeout=600_000)
+    page.locator(".comparison-panel, .job .inline-error").first.wait_for(timeout=600_000)
+    assert page.locator(".job .inline-error").count() == 0, page.locator(".job").inner_text()
     page.locator(".comparison-panel .el-tabs__item", has_text="留出测试集").click()
     page.locator(".comparison-panel .scores:visible").first.wait_for()
+    assert page.locator(".comparison-panel .confusion:visible").count() == 2  # before, after
+    assert "宏平均" in page.locator(".comparison-panel .scores:visible").first.inner_text()
     _no_codes_on_screen(page)
     _shot(page, "training-comparison")
     page.locator(".comparison-panel button.promote").click()
@@ -331,11 +368,56 @@ def test_trainer_round(browser: Any, gateway: dict[str, str]) -> None:
             break
         page.wait_for_timeout(500)
     page.locator(".placeholder", has_text="本服务已在使用这个版本").wait_for()
-    assert state["live"]["triage"] != gateway["first"]
+    assert state["live"]["triage"] != stack.first
     assert state["serving"] == state["live"]["triage"]
+    assert [p["action"] for p in state["promotions"] if p["kind"] == "triage"] == ["promote"]
     _shot(page, "training-promoted")
+
+    # a Rasa version: promoting loads it into the running Rasa server, rollback loads the old
+    state = page.request.get(f"{base}/agent/api/training/models").json()
+    assert state["live"]["rasa"] == "shop", state["rasa"]
+    rasa_rows = page.locator(".rasa-versions .el-table__body tr")
+    rasa_rows.filter(has_not_text="使用中").locator("button.promote-rasa").first.click()
+    page.locator(".inline-notice", has_text="助手已加载").wait_for(timeout=180_000)
+    _rasa_serves(stack, "shop-reviewed")
+    _shot(page, "training-rasa-promoted")
+    _shopper_says(shop, base, ["你好"])  # the assistant answers with the new model
+    page.locator("button.rollback-rasa").click()
+    page.locator(".inline-notice", has_text="对话模型已回滚").wait_for(timeout=180_000)
+    _rasa_serves(stack, "shop")
     assert dialogs == []
-    assert json.dumps(state).count("promote") >= 1
+
+
+def _shopper_says(shop: Any, base: str, texts: list[str]) -> None:
+    """Send ``texts`` through the storefront widget, each answered by the assistant."""
+    if not shop.url.startswith(base):
+        shop.goto(f"{base}/")
+        shop.click(".dxr-launcher")
+    widget = shop.locator(".dxr-panel")
+    for text in texts:
+        answers = widget.locator(".dxr-bot").count()
+        widget.locator(".dxr-form input:not([type=file])").fill(text)
+        widget.locator(".dxr-send").click()
+        widget.locator(".dxr-bot").nth(answers).wait_for()
+
+
+def _wait_for_items(page: Any, base: str, kind: str, texts: list[str]) -> list[dict[str, Any]]:
+    """The open inbox items of ``kind`` among ``texts``, once the harvester has caught up."""
+    found: list[dict[str, Any]] = []
+    for _ in range(60):
+        items = page.request.get(f"{base}/agent/api/training/items?kind={kind}").json()["items"]
+        found = [i for i in items if i["text"] in texts]
+        if found:
+            break
+        page.wait_for_timeout(1000)
+    return found
+
+
+def _rasa_serves(stack: TrainerStack, version: str) -> None:
+    """Every worker of the running Rasa server has loaded the model file of ``version``."""
+    for _ in range(6):  # fresh connections, so both workers are asked
+        status = http_json("GET", stack.servers.rasa_api("/status"))
+        assert Path(status["model_file"]).name == f"{version}.tar.gz", status
 
 
 def _intent_zh(intent: str) -> str:
