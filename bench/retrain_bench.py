@@ -81,7 +81,8 @@ def main() -> int:
                 if result is None:
                     return 1
                 rounds.append(result)
-                print(f"run {number + 1}: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.items()))
+                parts = ", ".join(f"{k} {v:.1f} s" for k, v in result.items())
+                print(f"run {number + 1}: {parts}")
     print(f"\n{'':<46}{'best':>8}{'worst':>8}   ({len(rounds)} runs)")
     for key in rounds[0]:
         values = [r[key] for r in rounds]
