@@ -109,9 +109,11 @@ def load(page: Any, base: str, waiting: int, *, reload: bool = False) -> float:
         page.reload(wait_until="commit")
     else:
         page.goto(f"{base}/agent", wait_until="commit")
-    page.wait_for_function(
-        f"document.querySelectorAll('#waiting .card').length === {waiting}", timeout=60_000
-    )
+    # A locator, not wait_for_function: the console's CSP (script-src 'self') refuses the
+    # eval that a polled expression needs.
+    cards = page.locator("#waiting .card")
+    cards.nth(waiting - 1).wait_for(state="attached", timeout=60_000)
+    assert cards.count() == waiting
     return (time.perf_counter() - start) * 1000
 
 
