@@ -38,6 +38,8 @@ DEFAULT_INTERVAL_SECONDS: Final = 5.0
 #: How long one tick keeps re-running a job that still raises alerts (a backlog after an
 #: outage drains in one tick instead of one batch per interval).
 DRAIN_SECONDS: Final = 30.0
+#: Pause before the background jobs start again after a failure (a database restarting).
+RESTART_SECONDS: Final = 5.0
 #: The hub topic the console's alert views wait on.
 ALERTS_TOPIC: Final = "alerts"
 
@@ -122,15 +124,30 @@ async def run_background(
     interval_seconds: float,
     on_alerts: Callable[[int], None] | None = None,
 ) -> None:
-    """Run the jobs the way the database asks: procrastinate on PostgreSQL, else the loop."""
-    engine = factory.kw["bind"]
-    if engine.dialect.name == "postgresql":
-        from handoff.deadlines.periodic import run_periodic_worker
+    """Run the jobs the way the database asks: procrastinate on PostgreSQL, else the loop.
 
-        tick = functools.partial(run_tick, factory, jobs)
-        await run_periodic_worker(engine.url, tick, interval_seconds, on_alerts)
-    else:
-        await run_jobs(factory, jobs, interval_seconds, on_alerts=on_alerts)
+    A database that restarts or drops the connection must not end the jobs for the rest of
+    the process's life (the deadlines would silently stop being watched), so a failure is
+    logged and the jobs start again after ``RESTART_SECONDS``; only cancelling stops them.
+    """
+    engine = factory.kw["bind"]
+    while True:
+        try:
+            if engine.dialect.name == "postgresql":
+                from handoff.deadlines.periodic import run_periodic_worker
+
+                tick = functools.partial(run_tick, factory, jobs)
+                await run_periodic_worker(engine.url, tick, interval_seconds, on_alerts)
+            else:
+                await run_jobs(factory, jobs, interval_seconds, on_alerts=on_alerts)
+            return
+        except Exception as error:  # any failure: log it, start again
+            log.error(
+                "background jobs stopped (%s); starting again in %.0f s",
+                type(error).__name__,
+                RESTART_SECONDS,
+            )
+            await asyncio.sleep(RESTART_SECONDS)
 
 
 def background_jobs(

@@ -106,7 +106,16 @@ async def test_uncertain_screenings_reach_the_inbox_with_their_conversation(
     gateway: Client, tiny: TinyModels, factory: sessionmaker[Session]
 ) -> None:
     await wait_for_version(gateway, tiny.a)
-    texts = ["嗯那个东西吧", "就是不太对劲", "你们看着办吧，反正我不满意", "收到了但是感觉怪怪的"]
+    # Vague on purpose; the last two are ones the small model is unsure of (category
+    # confidence near 0.5), so the check below has something to find.
+    texts = [
+        "嗯那个东西吧",
+        "就是不太对劲",
+        "你们看着办吧，反正我不满意",
+        "收到了但是感觉怪怪的",
+        "东西有点问题",
+        "还行吧但是有问题",
+    ]
     async with gateway.ws_connect(f"/ws?{shopper_query('shopper-q')}") as ws:
         for number, text in enumerate(texts):
             await ws.send_json({"type": "message", "client_id": f"q{number}", "text": text})
