@@ -140,14 +140,13 @@ async def run_background(
                 await run_periodic_worker(engine.url, tick, interval_seconds, on_alerts)
             else:
                 await run_jobs(factory, jobs, interval_seconds, on_alerts=on_alerts)
-            return
+            # procrastinate's worker returns, without an error, when one of its side tasks
+            # (the LISTEN connection) died with the database.
+            reason = "the worker ended"
         except Exception as error:  # any failure: log it, start again
-            log.error(
-                "background jobs stopped (%s); starting again in %.0f s",
-                type(error).__name__,
-                RESTART_SECONDS,
-            )
-            await asyncio.sleep(RESTART_SECONDS)
+            reason = type(error).__name__
+        log.error("background jobs stopped (%s); starting again in %.0f s", reason, RESTART_SECONDS)
+        await asyncio.sleep(RESTART_SECONDS)
 
 
 def background_jobs(
