@@ -37,6 +37,13 @@ describe("QueueCard", () => {
     expect(text).not.toMatch(/quality|urgent|waiting/);
     expect(wrapper.classes()).toContain("warning"); // 50 of 60 minutes used
   });
+  it("shows the time since the claim, not the wait, once an agent has the chat", () => {
+    const claimed: Card = { ...card, status: "claimed", claimed_by: "alice", claimed_by_zh: "客服 alice", claimed_at: "2026-12-02T01:40:00Z" };
+    const now = Date.parse("2026-12-02T01:50:00Z");
+    const text = mount(QueueCard, { props: { card: claimed, now, owner: "客服 alice" } }).text();
+    expect(text).toContain("已接手 10 分钟");
+    expect(text).not.toContain("等待");
+  });
   it("asks to claim with the entry id without opening the chat", async () => {
     const wrapper = mount(QueueCard, { props: { card, now: Date.parse(card.created_at), claimable: true } });
     await wrapper.find("button.claim").trigger("click");

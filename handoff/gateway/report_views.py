@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from handoff.alerts.store import acknowledge, alert_dict, list_alerts
 from handoff.clock import utc_now
+from handoff.followups.scheduling import followup_delay
 from handoff.followups.store import answer, due_followups, followup_dict
 from handoff.gateway.access import json_error, request_agent, requires_role
 from handoff.gateway.agent_views import json_body
@@ -265,7 +266,12 @@ async def followups(request: web.Request) -> web.Response:
     def work(session: Session) -> list[dict[str, Any]]:
         return [followup_dict(f) for f in due_followups(session, utc_now())]
 
-    return web.json_response({"followups": await _db(request, work)})
+    # The page says how long after the resolution a shopper is called back: the configured
+    # delay, not a number written into the page.
+    delay_seconds = followup_delay().total_seconds()
+    return web.json_response(
+        {"followups": await _db(request, work), "delay_seconds": delay_seconds}
+    )
 
 
 @requires_role("agent", *SUPERVISOR_ROLES)

@@ -193,7 +193,10 @@ async def test_a_due_followup_is_asked_once_and_not_solved_reopens_the_case(
         engine.dispose()
     alerts = await (await client.get("/agent/api/alerts")).json()
     assert any(a["kind"] == "followup_failed" for a in alerts["alerts"])
-    assert (await (await client.get("/agent/api/followups")).json())["followups"] == []
+    after = await (await client.get("/agent/api/followups")).json()
+    assert after["followups"] == []
+    # The page reads the delay from the server (HANDOFF_FOLLOWUP_DAYS, 3 days by default).
+    assert after["delay_seconds"] == 3 * 86400
 
 
 async def test_the_public_monthly_report_shows_aggregates_and_no_personal_data(

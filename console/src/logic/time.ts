@@ -39,6 +39,11 @@ export function durationZh(ms: number): string {
   return hours % 24 ? `${days} 天 ${hours % 24} 小时` : `${days} 天`;
 }
 
+/** How long an agent has had a claimed chat: "已接手 3 分钟" (its wait is over). */
+export function claimedZh(claimedIso: string, now: number): string {
+  return `已接手 ${durationZh(now - new Date(claimedIso).getTime())}`;
+}
+
 /** How long a chat has waited: "等待 3 分钟". */
 export function waitingZh(sinceIso: string, now: number): string {
   return `等待 ${durationZh(now - new Date(sinceIso).getTime())}`;
