@@ -49,7 +49,8 @@ from handoff.training.registry import triage_root
 log = logging.getLogger(__name__)
 
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
-RASA_TIMEOUT: Final = aiohttp.ClientTimeout(total=60, connect=5)
+#: A Rasa that does not accept the connection this soon is down (its turns take longer).
+RASA_CONNECT_SECONDS: Final = 5.0
 
 AssistantFactory = Callable[[aiohttp.ClientSession, Settings], Assistant]
 
@@ -86,7 +87,11 @@ def make_app(
                     log.warning("created the demo agent 'demo' (password demo1234): change it")
 
         await asyncio.to_thread(seed)
-        client = aiohttp.ClientSession(timeout=RASA_TIMEOUT)
+        # A turn may take Rasa's whole turn budget (a slow action): wait past it, never less.
+        timeout = aiohttp.ClientTimeout(
+            total=settings.rasa_turn_seconds, connect=RASA_CONNECT_SECONDS
+        )
+        client = aiohttp.ClientSession(timeout=timeout)
         bot = (
             assistant(client, settings)
             if assistant

@@ -10,6 +10,7 @@ instance, or a restarted one, carry on where the first left off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -66,6 +67,13 @@ BOT_SILENT_ZH: Final = (
     "抱歉，刚才这条消息没有处理成功，请您再发一次；也可以输入“转人工”联系人工客服。"
 )
 URGENT_ZH: Final = "您反映的情况比较紧急，已为您优先转接人工客服，请不要离开对话。"
+#: Said once when the assistant takes longer than WAIT_NOTICE_SECONDS (a slow action: an
+#: order system that answers slowly); the answer follows in the same chat.
+WAIT_NOTICE_ZH: Final = "请稍等，小助手正在为您查询，马上回复您。"
+WAIT_NOTICE_SECONDS: Final = 8.0
+#: While the assistant works, the bot's typing notice is repeated this often: the widget
+#: shows it for 6 s after the last one, so a long turn keeps it up without a gap.
+BOT_TYPING_EVERY_SECONDS: Final = 4.0
 #: What the assistant is sent for a photo without words (an intent of bot/domain.yml), so
 #: that it can answer "收到图片" instead of guessing what "[图片]" means.
 PHOTO_TURN: Final = "/send_photo"
@@ -408,34 +416,74 @@ class Gateway:
         except Exception:  # the inbox must never stop a message from being routed
             log.exception("screening of message %s not offered for review", message.id)
 
-    async def _relay_to_bot(
-        self, identity: Identity, message: Message, *, patience: float = 0
-    ) -> None:
+    async def _keep_shopper_informed(self, identity: Identity, done: asyncio.Event) -> None:
+        """Until ``done``: the bot's typing notice every few seconds and, once the turn is
+        slow, one kind 稍等 line (stored, so every gateway and a reconnecting widget show it).
+
+        Why: a turn may take Rasa's whole turn budget (minutes, with a slow action), and the
+        gateway waits that long; a silent widget would read as broken and invite a resend.
+        """
         conversation_id = identity.conversation_id
-        self.hub.changed(conversation_id, {"type": "typing", "who": "bot"})
-        typed = message.text
-        if typed:  # what the shopper typed; the gateway's own photo turn is a real payload
-            text = await self.db(lambda s: text_for_assistant(s, conversation_id, typed))
-        else:
-            text = PHOTO_TURN if message.attachment_id is not None else ""
+        loop = asyncio.get_running_loop()
+        notice_at = loop.time() + WAIT_NOTICE_SECONDS
+        noticed = False
+        while True:
+            self.hub.changed(conversation_id, {"type": "typing", "who": "bot"})
+            wait = BOT_TYPING_EVERY_SECONDS
+            if not noticed:
+                wait = min(wait, max(0.0, notice_at - loop.time()))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), wait)
+            if done.is_set():
+                return
+            if not noticed and loop.time() >= notice_at:
+                noticed = True
+                try:
+                    await self._store(identity, "system", WAIT_NOTICE_ZH)
+                except Exception:  # a courtesy: the answer must not depend on it
+                    log.exception("could not tell %s to wait", conversation_id)
+
+    async def _ask_assistant(
+        self, identity: Identity, text: str, *, patience: float
+    ) -> list[BotReply] | None:
+        """The assistant's replies, or None once it stayed unavailable past ``patience``."""
+        conversation_id = identity.conversation_id
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + patience, 0.5
         while True:
             try:
-                replies = await self.assistant.message(
+                return await self.assistant.message(
                     conversation_id, text, {"shopper_id": identity.shopper_id}
                 )
-                break
             except AssistantUnavailable as error:
                 if loop.time() + pause > deadline:
                     log.warning("assistant unavailable for %s: %s", conversation_id, error)
-                    await self._store(identity, "system", BOT_DOWN_ZH)
-                    return
+                    return None
                 log.info(
                     "assistant not answering %s yet (%s); trying again", conversation_id, error
                 )
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
+
+    async def _relay_to_bot(
+        self, identity: Identity, message: Message, *, patience: float = 0
+    ) -> None:
+        conversation_id = identity.conversation_id
+        typed = message.text
+        if typed:  # what the shopper typed; the gateway's own photo turn is a real payload
+            text = await self.db(lambda s: text_for_assistant(s, conversation_id, typed))
+        else:
+            text = PHOTO_TURN if message.attachment_id is not None else ""
+        done = asyncio.Event()
+        informing = asyncio.create_task(self._keep_shopper_informed(identity, done))
+        try:
+            replies = await self._ask_assistant(identity, text, patience=patience)
+        finally:
+            done.set()  # let a 稍等 line being stored finish: it is published, then the answer
+            await informing
+        if replies is None:
+            await self._store(identity, "system", BOT_DOWN_ZH)
+            return
         await self._store_replies(identity, replies)
         entry = await self.db(lambda s: active_entry(s, conversation_id))
         if entry is not None:  # the bot handed the conversation to a human just now
