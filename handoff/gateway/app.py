@@ -42,6 +42,7 @@ from handoff.log_masking import install_log_masking
 from handoff.ops import gateway_ops
 from handoff.ops.json_logs import use_log_format
 from handoff.ops.metrics import METRICS, MeteredAssistant
+from handoff.presence import make_presence
 from handoff.review.background import harvesting
 from handoff.training.live_triage import LiveTriageModel
 from handoff.training.registry import triage_root
@@ -102,8 +103,10 @@ def make_app(
         live = screener if screener is not None else await _live_screener(factory)
         bus = make_bus(settings.redis_url)
         await bus.start()
+        presence = make_presence(settings.redis_url, factory)  # Redis keys, or the database
+        await presence.start()
         bot = MeteredAssistant(bot, app[METRICS])  # turns and their latency (/metrics)
-        gateway = Gateway(factory, bot, live, Hub(bus), settings.secret)
+        gateway = Gateway(factory, bot, live, Hub(bus), settings.secret, presence=presence)
         app[GATEWAY] = gateway
         # Before the first connection: shopper messages a crash left unanswered go first.
         recovering = await gateway.recover()
@@ -122,6 +125,7 @@ def make_app(
                     await recovering
             await client.close()
             await bus.close()
+            await presence.close()
             engine.dispose()
 
     async def close_sockets(app: web.Application) -> None:

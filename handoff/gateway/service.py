@@ -33,7 +33,12 @@ from handoff.gateway.identity import ANON_PREFIX, Identity, sign
 from handoff.gateway.payload_guard import text_for_assistant
 from handoff.gateway.rasa import Assistant, AssistantUnavailable, BotReply
 from handoff.gateway.screening import Screener
-from handoff.gateway.shopper_states import shopper_state, urgent_wait_update, waiting_notice
+from handoff.gateway.shopper_states import (
+    ShopperState,
+    shopper_state,
+    urgent_wait_update,
+    waiting_notice,
+)
 from handoff.messages import (
     mark_routed,
     messages_after,
@@ -45,18 +50,17 @@ from handoff.messages import (
     unrouted_messages,
 )
 from handoff.models import Case, HandoffEntry
+from handoff.presence import DatabasePresence, Presence
 from handoff.queue import (
     QueueConflictError,
     active_entry,
     claim_entry,
     finish_entry,
-    waiting_entries,
 )
 from handoff.review.capture import triage_reasons
 from handoff.review.triage_capture import record_screening
 from handoff.safety_advice import ADVICE_KIND, advice_to_send, safety_advice
 from handoff.serialize import case_detail, event_dict, iso, order_dict
-from handoff.sla import SLA_POLICIES
 from triage_model.normalize import mask_personal_data
 
 log = logging.getLogger(__name__)
@@ -146,8 +150,11 @@ class Gateway:
         hub: Hub,
         secret: bytes,
         recovery_window: timedelta = RECOVERY_WINDOW,
+        presence: Presence | None = None,
     ) -> None:
         self.factory = factory
+        #: Where consoles report and views read who is online (handoff.presence).
+        self.presence: Presence = presence if presence is not None else DatabasePresence(factory)
         self.assistant = assistant
         self.screener = screener
         self.hub = hub
@@ -208,9 +215,14 @@ class Gateway:
         """The number a widget of the previous release means by ``after`` (a message id)."""
         return await self.db(lambda s: seq_of(s, conversation_id, message_id))
 
+    async def shopper_state(self, conversation_id: str) -> ShopperState:
+        """The conversation's state (see :mod:`handoff.gateway.shopper_states`)."""
+        online = await self.presence.online()
+        return await self.db(lambda s: shopper_state(s, conversation_id, online=online))
+
     async def state(self, conversation_id: str) -> dict[str, Any]:
-        """The widget's ``state`` frame (see :mod:`handoff.gateway.shopper_states`)."""
-        return (await self.db(lambda s: shopper_state(s, conversation_id))).frame()
+        """The widget's ``state`` frame."""
+        return (await self.shopper_state(conversation_id)).frame()
 
     async def mode(self, conversation_id: str) -> str:
         """``human`` while the conversation has an active queue entry, else ``bot``."""
@@ -529,7 +541,7 @@ class Gateway:
             await self._store(identity, "system", URGENT_ZH)
         elif waiting and escalation.priority_raised:
             # Already queued: the shopper read the queue notice once; say only the new wait.
-            update = await self.db(lambda s: urgent_wait_update(shopper_state(s, conversation_id)))
+            update = urgent_wait_update(await self.shopper_state(conversation_id))
             await self._store(identity, "system", f"{URGENT_ZH}{update}")
         await self._give_safety_advice(identity, message.text, triage)
         if waiting and escalation.newly_queued:
@@ -551,61 +563,11 @@ class Gateway:
     async def _tell_waiting(self, identity: Identity) -> None:
         """Tell the shopper honestly whether anyone is online, and by when we will answer."""
         conversation_id = identity.conversation_id
-        notice = await self.db(lambda s: waiting_notice(shopper_state(s, conversation_id)))
+        notice = waiting_notice(await self.shopper_state(conversation_id))
         if notice:
             await self._store(identity, "system", notice)
 
     # ------------------------------------------------------------------ agent side
-
-    async def queue_snapshot(self) -> dict[str, Any]:
-        """Waiting entries in working order, claimed ones, and who is online."""
-
-        def work(session: Session) -> dict[str, Any]:
-            waiting = [self._entry(session, e) for e in waiting_entries(session)]
-            claimed = [
-                self._entry(session, e)
-                for e in session.scalars(
-                    select(HandoffEntry)
-                    .where(HandoffEntry.status == "claimed")
-                    .order_by(HandoffEntry.claimed_at)
-                )
-            ]
-            online = [a.name for a in agent_store.online_agents(session)]
-            agents = [
-                {"name": a.name, "display_name": a.display_name, "online": a.name in online}
-                for a in agent_store.all_agents(session)
-            ]
-            return {"waiting": waiting, "claimed": claimed, "agents": agents, "now": iso(utc_now())}
-
-        return await self.db(work)
-
-    @staticmethod
-    def _entry(session: Session, entry: HandoffEntry) -> dict[str, Any]:
-        case = entry.case
-        last = session.scalars(
-            select(Message)
-            .where(Message.conversation_id == entry.conversation_id, Message.sender == "shopper")
-            .order_by(Message.id.desc())
-            .limit(1)
-        ).one_or_none()
-        return {
-            "entry_id": entry.id,
-            "conversation_id": entry.conversation_id,
-            "shopper_id": entry.shopper_id,
-            "priority": entry.priority,
-            "reason": entry.reason,
-            "status": entry.status,
-            "claimed_by": entry.claimed_by,
-            "created_at": iso(entry.created_at),
-            "case_number": case.case_number if case else None,
-            "category": case.category if case else None,
-            "due": iso(case.first_response_due)
-            if case
-            else iso(entry.created_at + SLA_POLICIES[entry.priority].first_response),
-            "preview": (
-                (last.display_text or last.text) if last else (case.description if case else "")
-            )[:80],
-        }
 
     async def claim(self, agent: AgentRef, entry_id: int) -> str:
         """Claim a waiting entry; the loser of a race gets a 409 naming the winner."""
@@ -795,6 +757,3 @@ def agent_ref(agent: Agent, roles: Iterable[str] = ()) -> AgentRef:
     return AgentRef(
         id=agent.id, name=agent.name, display_name=agent.display_name, roles=frozenset(roles)
     )
-
-
-PRESENCE_INTERVAL: Final = timedelta(seconds=20)
