@@ -28,6 +28,7 @@ from handoff.chat_models import Agent, Attachment, Message
 from handoff.clock import utc_now
 from handoff.db import transaction
 from handoff.escalation import Escalation, escalate_conversation
+from handoff.gateway.conversation_locks import ConversationLocks
 from handoff.gateway.hub import QUEUE_TOPIC, Hub
 from handoff.gateway.identity import ANON_PREFIX, Identity, sign
 from handoff.gateway.payload_guard import text_for_assistant
@@ -160,7 +161,7 @@ class Gateway:
         self.hub = hub
         self.secret = secret
         self.recovery_window = recovery_window
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.locks = ConversationLocks()
 
     async def db(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction in a worker thread."""
@@ -170,9 +171,6 @@ class Gateway:
                 return work(session)
 
         return await asyncio.to_thread(run)
-
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
-        return self._locks.setdefault(conversation_id, asyncio.Lock())
 
     # ------------------------------------------------------------------ serialisation
 
@@ -308,7 +306,7 @@ class Gateway:
         """
         conversation_id = identity.conversation_id
         since = utc_now() - self.recovery_window
-        async with self._lock(conversation_id):
+        async with self.locks.held(conversation_id):
             if not await self.db(lambda s: needs_routing(s, message.id, since=since)):
                 return
             await self._route(identity, message)
@@ -332,7 +330,7 @@ class Gateway:
         for message in pending:
             by_conversation.setdefault(message.conversation_id, []).append(message)
         for conversation_id in by_conversation:
-            await self._lock(conversation_id).acquire()  # free: nothing runs yet
+            await self.locks.acquire(conversation_id)  # free: nothing runs yet
         log.warning(
             "relaying %d shopper message(s) in %d conversation(s) left unanswered by a crash",
             len(pending),
@@ -354,7 +352,7 @@ class Gateway:
             except Exception:
                 log.exception("could not relay the unanswered messages of %s", conversation_id)
             finally:
-                self._lock(conversation_id).release()
+                self.locks.release(conversation_id)
 
         async def run() -> None:
             tasks = [
@@ -693,7 +691,7 @@ class Gateway:
 
         # The lock first: a rating typed the moment "已结束服务" shows waits for the resumed
         # assistant and its rating question, instead of reaching the paused one.
-        async with self._lock(conversation_id):
+        async with self.locks.held(conversation_id):
             shopper_id = await self.db(work)
             self.hub.changed(QUEUE_TOPIC)
             identity = Identity(shopper_id=shopper_id, anonymous=shopper_id.startswith("anon-"))
