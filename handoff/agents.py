@@ -3,8 +3,9 @@
 Passwords are hashed with :func:`hashlib.scrypt` (memory-hard, in the standard library) and
 compared in constant time. A login session is a random token in an HttpOnly cookie; the
 database keeps only its SHA-256, so a leaked database cannot be replayed as a cookie.
-Presence (``last_seen_at``) lives in the database too, so every gateway instance can tell a
-shopper honestly whether anyone is online.
+Presence on one machine (``last_seen_at``, ``make run``) lives in the database too, so every
+process on the SQLite file can tell a shopper honestly whether anyone is online; with Redis
+it is a Redis key instead (``handoff.presence``).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from handoff import agents as agent_store
 from handoff.clock import utc_now
 from handoff.console_present import agent_names, complaint_text, shopper_label
 from handoff.models import HandoffEntry
+from handoff.presence import IN_DATABASE, OnlineAgents
 from handoff.queue import waiting_entries
 from handoff.serialize import iso
 from handoff.sla import SLA_POLICIES
@@ -63,8 +64,9 @@ def queue_card(session: Session, entry: HandoffEntry, names: Mapping[str, str]) 
     }
 
 
-def console_queue(session: Session) -> dict[str, Any]:
-    """Waiting cards in working order, claimed cards oldest claim first, and who is online."""
+def console_queue(session: Session, online: OnlineAgents = IN_DATABASE) -> dict[str, Any]:
+    """Waiting cards in working order, claimed cards oldest claim first, and who is online
+    (``online``: see handoff.presence)."""
     names = agent_names(session)
     waiting = [queue_card(session, e, names) for e in waiting_entries(session)]
     claimed = [
@@ -75,9 +77,9 @@ def console_queue(session: Session) -> dict[str, Any]:
             .order_by(HandoffEntry.claimed_at, HandoffEntry.id)
         )
     ]
-    online = {a.name for a in agent_store.online_agents(session)}
+    present = online.names(session)
     agents = [
-        {"name": a.name, "display_name": a.display_name, "online": a.name in online}
+        {"name": a.name, "display_name": a.display_name, "online": a.name in present}
         for a in agent_store.all_agents(session)
     ]
     return {"waiting": waiting, "claimed": claimed, "agents": agents, "now": iso(utc_now())}

@@ -5,21 +5,24 @@ prefix; nothing else of ours can add routes), in every worker. The shape and the
 ``handoff.ops.probes``: health says only "ok"; ready checks that the model is loaded, that
 the tracker store answers a query (asked directly, under Rasa's fail-safe wrapper, which
 would otherwise hide a dead database) and that the action server's ``/health`` answers; all
-three are required. ``/metrics`` needs ``Authorization: Bearer $METRICS_TOKEN``.
+three are required. ``/metrics`` needs ``Authorization: Bearer $METRICS_TOKEN``; its route is
+the action server's too (``handoff.ops.sanic_metrics``: the same Sanic, the same rules).
+
+Why ready is not shared with the action server's: what it checks differs, and so does how (our
+SQLite store's connection belongs to the event loop's thread, so its probe runs there).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, Final
 
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from handoff.ops.exposition import exposition
-from handoff.ops.probes import HEALTH_BODY, bearer_token_valid, metrics_refusal, readiness
+from handoff.ops.probes import HEALTH_BODY, readiness
+from handoff.ops.sanic_metrics import metrics
 
 log = logging.getLogger(f"rasa.{__name__}")
 CHECK_SECONDS: Final = 3.0
@@ -95,14 +98,6 @@ async def ready(request: Request) -> response.HTTPResponse:
     checks = {"model": model, "tracker_store": store, "action_server": actions}
     status, body = readiness(checks, REQUIRED)
     return response.json(body, status=status)
-
-
-async def metrics(request: Request) -> response.HTTPResponse:
-    expected = os.environ.get("METRICS_TOKEN", "").strip()
-    if not bearer_token_valid(expected, request.headers.get("Authorization", "")):
-        return response.json(metrics_refusal(), status=401)
-    body, content_type = exposition()
-    return response.raw(body, content_type=content_type)
 
 
 def add_routes(blueprint: Blueprint) -> None:

@@ -49,7 +49,7 @@ log = logging.getLogger(f"rasa.{__name__}")
 
 DEFAULT_KEY_PREFIX: Final = "shop:lock:"
 #: A waiting ticket lives this long after its last poll (polls come every few milliseconds).
-WAITER_LIFETIME_SECONDS: Final = 10.0
+WAITER_LIFETIME_SECONDS: Final = turn_budget.WAITER_LIFETIME_SECONDS
 #: A conversation's keys vanish after a day without messages (the counter included).
 KEY_TTL_SECONDS: Final = 24 * 3600
 #: Between two polls of a waiting message: short at first (a double send), then less often.

@@ -63,6 +63,7 @@ from rasa_extensions.channel_auth import (
     signature_valid,
 )
 from rasa_extensions.metrics import observe_turn, rasa_metrics
+from rasa_extensions.turn_budget import TurnTimeout
 
 #: Under Rasa's logger, so that ``rasa run``'s log level (``--verbose``, ``--debug``) applies.
 log = logging.getLogger(f"rasa.{__name__}")
@@ -132,7 +133,8 @@ class SettledRestInput(RestInput):
                         metadata=message.metadata,
                     )
                 )
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, TurnTimeout):
+                # TurnTimeout: the lock store cancelled a turn at the end of its budget.
                 outcome = "timeout"
                 log.error("turn of %s timed out (%d characters)", message.sender, len(message.text))
             except Exception:

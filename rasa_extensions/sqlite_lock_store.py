@@ -8,33 +8,51 @@ need). This one keeps the per-conversation ticket locks in a SQLite file next to
 store, so messages of one conversation are still handled one after another, in order, whichever
 worker receives them.
 
-Every read-modify-write of a lock (issue a ticket, finish serving, clean up) runs in one
-``BEGIN IMMEDIATE`` transaction, which SQLite serialises across processes — unlike Rasa's
-base class, whose get-then-save sequence is only safe within one process. The connection
-settings are those of ``sqlite_settings``. For Rasa servers on several machines use
-``redis_lock_store`` (``bot/endpoints-cluster.yml``; Rasa's own RedisLockStore is not atomic).
+Every read-modify-write of a lock (issue a ticket, look at the queue, finish serving, clean
+up) runs in one ``BEGIN IMMEDIATE`` transaction, which SQLite serialises across processes —
+unlike Rasa's base class, whose get-then-save sequence is only safe within one process. The
+connection settings are those of ``sqlite_settings``. For Rasa servers on several machines
+use ``redis_lock_store`` (``bot/endpoints-cluster.yml``; Rasa's own RedisLockStore is not
+atomic).
+
+The turn budget (``turn_budget``, the same rule as the Redis store): creating the store
+bounds Rasa's action calls by ``RASA_ACTION_TIMEOUT`` (90 s, not Rasa's 300 s); a served
+ticket lives ``TICKET_LOCK_LIFETIME`` (150 s, not Rasa's 60 s) counted from the start of its
+turn, not from the message's arrival (Rasa's: a message that waited 50 s behind another had
+10 s left for its own turn); a waiting ticket is renewed each time it looks, so it never
+expires while its message waits; and a turn still running at the end of the budget is
+cancelled before its ticket can expire. So ``make run`` cannot run two turns of one
+conversation at once either, however slow an action is.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import sqlite3
+import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+from rasa.core.lock_store import LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from rasa_extensions import sqlite_settings
+from rasa_extensions import sqlite_settings, turn_budget
+
+log = logging.getLogger(f"rasa.{__name__}")
 
 DEFAULT_PATH = "var/rasa_locks.db"
 #: How often a message waiting for its conversation's lock looks again. Rasa's default is one
 #: second, which a shopper typing two quick messages (or two tabs) would feel.
 WAIT_BETWEEN_ATTEMPTS_SECONDS = 0.02
+#: What looking at the queue answers besides a waiting ticket's place in line.
+SERVED: Final = 0
+LOST: Final = -1
 
 Result = TypeVar("Result")
 
@@ -43,11 +61,24 @@ class SQLiteLockStore(LockStore):
     """Conversation ticket locks in one SQLite table, shared by all local Rasa workers."""
 
     def __init__(
-        self, endpoint_config: EndpointConfig | None = None, path: str | None = None
+        self,
+        endpoint_config: EndpointConfig | None = None,
+        path: str | None = None,
+        lock_lifetime: float | None = None,
     ) -> None:
-        """``path`` or the endpoint's ``db`` (relative to the working directory)."""
-        configured = endpoint_config.kwargs.get("db") if endpoint_config is not None else None
-        self.path = Path(path or configured or DEFAULT_PATH)
+        """``path`` or the endpoint's ``db`` (relative to the working directory); the limits
+        of ``turn_budget`` (``lock_lifetime`` or the endpoint's, else TICKET_LOCK_LIFETIME).
+
+        Also makes Rasa's action calls of this process honour ``RASA_ACTION_TIMEOUT``: the
+        lock's guarantee depends on it.
+        """
+        kwargs: dict[str, Any] = dict(endpoint_config.kwargs) if endpoint_config else {}
+        self.path = Path(path or kwargs.get("db") or DEFAULT_PATH)
+        configured_lifetime = lock_lifetime or kwargs.get("lock_lifetime")
+        self.budget = turn_budget.TurnBudget.from_environment(
+            float(configured_lifetime) if configured_lifetime else None
+        )
+        turn_budget.install(self.budget)
         self._connection: sqlite3.Connection | None = None
         self._connection_pid = -1
         super().__init__()
@@ -118,8 +149,16 @@ class SQLiteLockStore(LockStore):
 
     # Read-modify-write operations, each one transaction (the base class reads, then saves).
 
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        """A ticket in the conversation's queue; creates the lock if there is none."""
+    def issue_ticket(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = turn_budget.WAITER_LIFETIME_SECONDS,
+    ) -> int:
+        """A ticket in the conversation's queue; creates the lock if there is none.
+
+        ``lock_lifetime`` is the waiting ticket's: :meth:`poll` renews it while its message
+        waits and gives it the whole lock lifetime once its turn starts.
+        """
 
         def issue(lock: TicketLock | None) -> tuple[TicketLock, int]:
             lock = lock or self.create_lock(conversation_id)
@@ -161,16 +200,72 @@ class SQLiteLockStore(LockStore):
 
         self._atomically(conversation_id, finish_and_tidy)
 
+    def poll(self, conversation_id: str, ticket_number: int) -> int:
+        """:data:`SERVED` (0), :data:`LOST` (-1) or the ticket's place in line (1, 2, …).
+
+        One transaction: expired tickets go (a worker that died), then the ticket is either
+        first in line (served: it now expires one lock lifetime from *now*, the start of
+        its turn) or still waiting (renewed for another ``WAITER_LIFETIME_SECONDS``).
+        """
+
+        def look(lock: TicketLock | None) -> tuple[TicketLock | None, int]:
+            if lock is None:
+                return None, LOST
+            lock.remove_expired_tickets()
+            numbers = [ticket.number for ticket in lock.tickets]
+            if ticket_number not in numbers:
+                return (lock if lock.tickets else None), LOST
+            place = numbers.index(ticket_number)
+            lifetime = (
+                self.budget.lock_lifetime if place == 0 else turn_budget.WAITER_LIFETIME_SECONDS
+            )
+            lock.tickets[place].expires = time.time() + lifetime
+            return lock, SERVED if place == 0 else place
+
+        try:
+            return self._atomically(conversation_id, look)
+        except sqlite3.Error as error:
+            raise LockError(f"Error while waiting for the lock. Error:\n{error}") from error
+
+    async def _wait_until_served(self, conversation_id: str, ticket_number: int) -> None:
+        while True:
+            place = self.poll(conversation_id, ticket_number)
+            if place == SERVED:
+                return
+            if place == LOST:
+                raise LockError(
+                    f"the ticket of a message of {conversation_id} expired while it waited"
+                )
+            await asyncio.sleep(WAIT_BETWEEN_ATTEMPTS_SECONDS)
+
     @asynccontextmanager
     async def lock(
         self,
         conversation_id: str,
-        lock_lifetime: float = LOCK_LIFETIME,
-        wait_time_in_seconds: float = WAIT_BETWEEN_ATTEMPTS_SECONDS,
+        lock_lifetime: float | None = None,
+        wait_time_in_seconds: float | None = None,
     ) -> AsyncGenerator[TicketLock, None]:
-        """Rasa's lock with a shorter default wait between attempts (see the constant)."""
-        async with super().lock(conversation_id, lock_lifetime, wait_time_in_seconds) as held:
-            yield held
+        """Hold the conversation for one turn, in arrival order, within the turn budget.
+
+        Rasa's arguments are accepted and ignored: the lifetime is the configured one
+        (``turn_budget``), and a waiting message looks again every
+        :data:`WAIT_BETWEEN_ATTEMPTS_SECONDS` (Rasa's one second is felt by a shopper
+        typing two quick messages).
+        """
+        ticket = self.issue_ticket(conversation_id)
+        try:
+            await self._wait_until_served(conversation_id, ticket)
+            with turn_budget.turn_deadline(self.budget.turn_seconds, conversation_id):
+                yield self.get_lock(conversation_id) or TicketLock(conversation_id)
+        finally:
+            try:
+                self.cleanup(conversation_id, ticket)
+            except sqlite3.Error:
+                log.exception(
+                    "could not release a ticket of %s; it expires in %.0f s at most",
+                    conversation_id,
+                    self.budget.lock_lifetime,
+                )
 
     def __getstate__(self) -> dict[str, Any]:
         """Picklable for Sanic's worker start: the connection is reopened per process."""

@@ -1,4 +1,4 @@
-"""How long one conversation turn may hold the conversation's lock, and how that is enforced.
+"""How one conversation turn is kept inside its lock, in the Rasa server (both lock stores).
 
 Why: a conversation's messages must be handled one at a time. Rasa's ticket lock lets the next
 message in when the ticket of the turn in progress *expires* (``TICKET_LOCK_LIFETIME``,
@@ -6,14 +6,15 @@ message in when the ticket of the turn in progress *expires* (``TICKET_LOCK_LIFE
 ``DEFAULT_REQUEST_TIMEOUT``): an action slower than a minute let the conversation's next
 message run at the same time, on the same tracker, and one of the two turns' events was lost.
 
-Three numbers, checked against each other when a lock store starts:
+The numbers (``RASA_ACTION_TIMEOUT`` 90 s, the turn budget 140 s, ``TICKET_LOCK_LIFETIME``
+150 s) and their check live in ``handoff.turn_limits``, which the gateway reads too (it
+waits for a turn a little longer than its ticket lives). Here is their enforcement, used
+by ``sqlite_lock_store`` and ``redis_lock_store`` alike:
 
-- ``RASA_ACTION_TIMEOUT`` (90 s): one call to the action server; :func:`install` makes Rasa
-  use it instead of 300 s, so a hung action server ends the turn with an error;
-- the turn budget, ``lock lifetime - TURN_MARGIN_SECONDS``: a turn still running then is
-  cancelled (:func:`turn_deadline`; the shopper is told, nothing of it is saved);
-- ``TICKET_LOCK_LIFETIME`` (150 s unless set): the holder's ticket, counted from the moment
-  the turn starts. Only a Rasa process that died mid-turn lets its ticket run out.
+- :func:`install` makes Rasa's action calls use ``RASA_ACTION_TIMEOUT`` instead of 300 s, so
+  a hung action server ends the turn with an error;
+- :func:`turn_deadline` cancels a turn still running at the end of the turn budget (the
+  shopper is told, nothing of it is saved), before its ticket can expire.
 
 So a live turn never outlasts its ticket, whatever its actions do.
 """
@@ -23,66 +24,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Final
+
+from handoff.turn_limits import (
+    DEFAULT_ACTION_TIMEOUT_SECONDS,
+    DEFAULT_LOCK_LIFETIME_SECONDS,
+    OWN_WORK_SECONDS,
+    TURN_MARGIN_SECONDS,
+    WAITER_LIFETIME_SECONDS,
+    TurnBudget,
+)
+
+__all__ = [
+    "DEFAULT_ACTION_TIMEOUT_SECONDS",
+    "DEFAULT_LOCK_LIFETIME_SECONDS",
+    "OWN_WORK_SECONDS",
+    "TURN_MARGIN_SECONDS",
+    "WAITER_LIFETIME_SECONDS",
+    "TurnBudget",
+    "TurnTimeout",
+    "install",
+    "turn_deadline",
+]
 
 log = logging.getLogger(f"rasa.{__name__}")
-
-DEFAULT_ACTION_TIMEOUT_SECONDS: Final = 90.0
-DEFAULT_LOCK_LIFETIME_SECONDS: Final = 150.0
-#: Between the end of the turn budget and the ticket's expiry: the lock's release, a slow
-#: event loop, clocks of two machines a little apart.
-TURN_MARGIN_SECONDS: Final = 10.0
-#: What the turn needs besides the action calls (tracker read and save, NLU, policies).
-OWN_WORK_SECONDS: Final = 10.0
 
 
 class TurnTimeout(RuntimeError):
     """A turn ran past its budget and was cancelled before its ticket could expire."""
-
-
-@dataclass(frozen=True)
-class TurnBudget:
-    """The three limits; :meth:`from_environment` reads and checks them."""
-
-    action_timeout: float = DEFAULT_ACTION_TIMEOUT_SECONDS
-    lock_lifetime: float = DEFAULT_LOCK_LIFETIME_SECONDS
-
-    @property
-    def turn_seconds(self) -> float:
-        """How long a turn may hold the lock before it is cancelled."""
-        return self.lock_lifetime - TURN_MARGIN_SECONDS
-
-    def check(self) -> TurnBudget:
-        """Refuse limits under which an action call could outlive the lock (at start-up)."""
-        if self.action_timeout <= 0 or self.lock_lifetime <= 0:
-            raise ValueError(f"turn limits must be positive: {self}")
-        if self.action_timeout + OWN_WORK_SECONDS > self.turn_seconds:
-            raise ValueError(
-                f"RASA_ACTION_TIMEOUT={self.action_timeout:g}s does not fit in the turn budget "
-                f"({self.turn_seconds:g}s = TICKET_LOCK_LIFETIME {self.lock_lifetime:g}s - "
-                f"{TURN_MARGIN_SECONDS:g}s): a slow action would outlive the conversation's "
-                f"lock. Raise TICKET_LOCK_LIFETIME to at least "
-                f"{self.action_timeout + OWN_WORK_SECONDS + TURN_MARGIN_SECONDS:g}s."
-            )
-        return self
-
-    @classmethod
-    def from_environment(cls, lock_lifetime: float | None = None) -> TurnBudget:
-        """``RASA_ACTION_TIMEOUT`` and ``TICKET_LOCK_LIFETIME`` (or ``lock_lifetime``)."""
-        lifetime = lock_lifetime or _seconds("TICKET_LOCK_LIFETIME", DEFAULT_LOCK_LIFETIME_SECONDS)
-        timeout = _seconds("RASA_ACTION_TIMEOUT", DEFAULT_ACTION_TIMEOUT_SECONDS)
-        return cls(action_timeout=timeout, lock_lifetime=float(lifetime)).check()
-
-
-def _seconds(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    try:
-        return float(raw) if raw else default
-    except ValueError as error:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from error
 
 
 def install(budget: TurnBudget) -> None:

@@ -3,7 +3,8 @@
 rasa_sdk serves ``/health`` itself. Ready checks what an action needs: the case store
 answers a query and the triage model is loaded (loaded by the first probe if no action has
 needed it yet, so the first shopper does not wait for it); both are required. ``/metrics``
-needs ``Authorization: Bearer $METRICS_TOKEN`` (``handoff.ops.probes``) and shows:
+needs ``Authorization: Bearer $METRICS_TOKEN`` (the Rasa server's route too,
+``handoff.ops.sanic_metrics``) and shows:
 
 - ``shop_action_calls_total{action,outcome}`` — ``ok``, ``rejected`` (a form's validation
   refused), ``not_found``, ``failed``;
@@ -19,7 +20,6 @@ import asyncio
 import functools
 import json
 import logging
-import os
 import time
 import zlib
 from dataclasses import dataclass
@@ -28,9 +28,9 @@ from typing import Any, Final
 import pluggy
 from sanic import Sanic, response
 
-from handoff.ops.exposition import exposition
 from handoff.ops.json_logs import bind_conversation, use_log_format
-from handoff.ops.probes import bearer_token_valid, metrics_refusal, readiness
+from handoff.ops.probes import readiness
+from handoff.ops.sanic_metrics import metrics
 
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 log = logging.getLogger(__name__)
@@ -99,14 +99,6 @@ async def ready(_request: Any) -> response.HTTPResponse:
     )
     status, body = readiness({"database": database, "triage_model": model}, REQUIRED)
     return response.json(body, status=status)
-
-
-async def metrics(request: Any) -> response.HTTPResponse:
-    expected = os.environ.get("METRICS_TOKEN", "").strip()
-    if not bearer_token_valid(expected, request.headers.get("Authorization", "")):
-        return response.json(metrics_refusal(), status=401)
-    body, content_type = exposition()
-    return response.raw(body, content_type=content_type)
 
 
 async def start_call(request: Any) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handoff import agents as agent_store
+from handoff import presence
 from handoff.canned import list_replies, reply_dict
 from handoff.console_present import agent_names, case_view, shopper_label
 from handoff.console_queue import console_queue
@@ -29,7 +30,7 @@ from handoff.gateway.keys import GATEWAY, SETTINGS, SOCKETS
 from handoff.gateway.live_feed import ConversationFeed, cut_connection, refresh_seconds
 from handoff.gateway.pages import login_page
 from handoff.gateway.request_limits import login_refusal
-from handoff.gateway.service import PRESENCE_INTERVAL, AgentRef, Gateway, GatewayError
+from handoff.gateway.service import AgentRef, Gateway, GatewayError
 from handoff.messages import messages_after
 from handoff.models import Case
 from handoff.queue import active_entry, waiting_entries
@@ -138,7 +139,8 @@ async def vocabulary(request: web.Request) -> web.Response:
 
 
 async def queue_snapshot(gateway: Gateway) -> dict[str, Any]:
-    return await gateway.db(console_queue)
+    online = await gateway.presence.online()
+    return await gateway.db(lambda session: console_queue(session, online))
 
 
 @requires_role("agent", "supervisor")
@@ -303,8 +305,8 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
         while not ws.closed:
             # Presence tells shoppers someone can answer: agents only, not supervisors watching.
             if "agent" in agent.roles and loop.time() >= presence_due:
-                await gateway.db(lambda s: agent_store.touch(s, agent.id))
-                presence_due = loop.time() + PRESENCE_INTERVAL.total_seconds()
+                await gateway.presence.seen(agent.id, agent.name)
+                presence_due = loop.time() + presence.HEARTBEAT_SECONDS
             snapshot = await queue_snapshot(gateway)
             comparable = {k: v for k, v in snapshot.items() if k != "now"}
             if comparable != last_queue:

@@ -42,6 +42,7 @@ from handoff.log_masking import install_log_masking
 from handoff.ops import gateway_ops
 from handoff.ops.json_logs import use_log_format
 from handoff.ops.metrics import METRICS, MeteredAssistant
+from handoff.presence import make_presence
 from handoff.review.background import harvesting
 from handoff.training.live_triage import LiveTriageModel
 from handoff.training.registry import triage_root
@@ -49,7 +50,8 @@ from handoff.training.registry import triage_root
 log = logging.getLogger(__name__)
 
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
-RASA_TIMEOUT: Final = aiohttp.ClientTimeout(total=60, connect=5)
+#: A Rasa that does not accept the connection this soon is down (its turns take longer).
+RASA_CONNECT_SECONDS: Final = 5.0
 
 AssistantFactory = Callable[[aiohttp.ClientSession, Settings], Assistant]
 
@@ -86,7 +88,11 @@ def make_app(
                     log.warning("created the demo agent 'demo' (password demo1234): change it")
 
         await asyncio.to_thread(seed)
-        client = aiohttp.ClientSession(timeout=RASA_TIMEOUT)
+        # A turn may take Rasa's whole turn budget (a slow action): wait past it, never less.
+        timeout = aiohttp.ClientTimeout(
+            total=settings.rasa_turn_seconds, connect=RASA_CONNECT_SECONDS
+        )
+        client = aiohttp.ClientSession(timeout=timeout)
         bot = (
             assistant(client, settings)
             if assistant
@@ -97,8 +103,10 @@ def make_app(
         live = screener if screener is not None else await _live_screener(factory)
         bus = make_bus(settings.redis_url)
         await bus.start()
+        presence = make_presence(settings.redis_url, factory)  # Redis keys, or the database
+        await presence.start()
         bot = MeteredAssistant(bot, app[METRICS])  # turns and their latency (/metrics)
-        gateway = Gateway(factory, bot, live, Hub(bus), settings.secret)
+        gateway = Gateway(factory, bot, live, Hub(bus), settings.secret, presence=presence)
         app[GATEWAY] = gateway
         # Before the first connection: shopper messages a crash left unanswered go first.
         recovering = await gateway.recover()
@@ -117,6 +125,7 @@ def make_app(
                     await recovering
             await client.close()
             await bus.close()
+            await presence.close()
             engine.dispose()
 
     async def close_sockets(app: web.Application) -> None:

@@ -10,6 +10,7 @@ instance, or a restarted one, carry on where the first left off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,12 +28,18 @@ from handoff.chat_models import Agent, Attachment, Message
 from handoff.clock import utc_now
 from handoff.db import transaction
 from handoff.escalation import Escalation, escalate_conversation
+from handoff.gateway.conversation_locks import ConversationLocks
 from handoff.gateway.hub import QUEUE_TOPIC, Hub
 from handoff.gateway.identity import ANON_PREFIX, Identity, sign
 from handoff.gateway.payload_guard import text_for_assistant
 from handoff.gateway.rasa import Assistant, AssistantUnavailable, BotReply
 from handoff.gateway.screening import Screener
-from handoff.gateway.shopper_states import shopper_state, urgent_wait_update, waiting_notice
+from handoff.gateway.shopper_states import (
+    ShopperState,
+    shopper_state,
+    urgent_wait_update,
+    waiting_notice,
+)
 from handoff.messages import (
     mark_routed,
     messages_after,
@@ -44,18 +51,17 @@ from handoff.messages import (
     unrouted_messages,
 )
 from handoff.models import Case, HandoffEntry
+from handoff.presence import DatabasePresence, Presence
 from handoff.queue import (
     QueueConflictError,
     active_entry,
     claim_entry,
     finish_entry,
-    waiting_entries,
 )
 from handoff.review.capture import triage_reasons
 from handoff.review.triage_capture import record_screening
 from handoff.safety_advice import ADVICE_KIND, advice_to_send, safety_advice
 from handoff.serialize import case_detail, event_dict, iso, order_dict
-from handoff.sla import SLA_POLICIES
 from triage_model.normalize import mask_personal_data
 
 log = logging.getLogger(__name__)
@@ -66,6 +72,13 @@ BOT_SILENT_ZH: Final = (
     "抱歉，刚才这条消息没有处理成功，请您再发一次；也可以输入“转人工”联系人工客服。"
 )
 URGENT_ZH: Final = "您反映的情况比较紧急，已为您优先转接人工客服，请不要离开对话。"
+#: Said once when the assistant takes longer than WAIT_NOTICE_SECONDS (a slow action: an
+#: order system that answers slowly); the answer follows in the same chat.
+WAIT_NOTICE_ZH: Final = "请稍等，小助手正在为您查询，马上回复您。"
+WAIT_NOTICE_SECONDS: Final = 8.0
+#: While the assistant works, the bot's typing notice is repeated this often: the widget
+#: shows it for 6 s after the last one, so a long turn keeps it up without a gap.
+BOT_TYPING_EVERY_SECONDS: Final = 4.0
 #: What the assistant is sent for a photo without words (an intent of bot/domain.yml), so
 #: that it can answer "收到图片" instead of guessing what "[图片]" means.
 PHOTO_TURN: Final = "/send_photo"
@@ -138,14 +151,17 @@ class Gateway:
         hub: Hub,
         secret: bytes,
         recovery_window: timedelta = RECOVERY_WINDOW,
+        presence: Presence | None = None,
     ) -> None:
         self.factory = factory
+        #: Where consoles report and views read who is online (handoff.presence).
+        self.presence: Presence = presence if presence is not None else DatabasePresence(factory)
         self.assistant = assistant
         self.screener = screener
         self.hub = hub
         self.secret = secret
         self.recovery_window = recovery_window
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.locks = ConversationLocks()
 
     async def db(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction in a worker thread."""
@@ -155,9 +171,6 @@ class Gateway:
                 return work(session)
 
         return await asyncio.to_thread(run)
-
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
-        return self._locks.setdefault(conversation_id, asyncio.Lock())
 
     # ------------------------------------------------------------------ serialisation
 
@@ -200,9 +213,14 @@ class Gateway:
         """The number a widget of the previous release means by ``after`` (a message id)."""
         return await self.db(lambda s: seq_of(s, conversation_id, message_id))
 
+    async def shopper_state(self, conversation_id: str) -> ShopperState:
+        """The conversation's state (see :mod:`handoff.gateway.shopper_states`)."""
+        online = await self.presence.online()
+        return await self.db(lambda s: shopper_state(s, conversation_id, online=online))
+
     async def state(self, conversation_id: str) -> dict[str, Any]:
-        """The widget's ``state`` frame (see :mod:`handoff.gateway.shopper_states`)."""
-        return (await self.db(lambda s: shopper_state(s, conversation_id))).frame()
+        """The widget's ``state`` frame."""
+        return (await self.shopper_state(conversation_id)).frame()
 
     async def mode(self, conversation_id: str) -> str:
         """``human`` while the conversation has an active queue entry, else ``bot``."""
@@ -288,7 +306,7 @@ class Gateway:
         """
         conversation_id = identity.conversation_id
         since = utc_now() - self.recovery_window
-        async with self._lock(conversation_id):
+        async with self.locks.held(conversation_id):
             if not await self.db(lambda s: needs_routing(s, message.id, since=since)):
                 return
             await self._route(identity, message)
@@ -312,7 +330,7 @@ class Gateway:
         for message in pending:
             by_conversation.setdefault(message.conversation_id, []).append(message)
         for conversation_id in by_conversation:
-            await self._lock(conversation_id).acquire()  # free: nothing runs yet
+            await self.locks.acquire(conversation_id)  # free: nothing runs yet
         log.warning(
             "relaying %d shopper message(s) in %d conversation(s) left unanswered by a crash",
             len(pending),
@@ -334,7 +352,7 @@ class Gateway:
             except Exception:
                 log.exception("could not relay the unanswered messages of %s", conversation_id)
             finally:
-                self._lock(conversation_id).release()
+                self.locks.release(conversation_id)
 
         async def run() -> None:
             tasks = [
@@ -408,34 +426,74 @@ class Gateway:
         except Exception:  # the inbox must never stop a message from being routed
             log.exception("screening of message %s not offered for review", message.id)
 
-    async def _relay_to_bot(
-        self, identity: Identity, message: Message, *, patience: float = 0
-    ) -> None:
+    async def _keep_shopper_informed(self, identity: Identity, done: asyncio.Event) -> None:
+        """Until ``done``: the bot's typing notice every few seconds and, once the turn is
+        slow, one kind 稍等 line (stored, so every gateway and a reconnecting widget show it).
+
+        Why: a turn may take Rasa's whole turn budget (minutes, with a slow action), and the
+        gateway waits that long; a silent widget would read as broken and invite a resend.
+        """
         conversation_id = identity.conversation_id
-        self.hub.changed(conversation_id, {"type": "typing", "who": "bot"})
-        typed = message.text
-        if typed:  # what the shopper typed; the gateway's own photo turn is a real payload
-            text = await self.db(lambda s: text_for_assistant(s, conversation_id, typed))
-        else:
-            text = PHOTO_TURN if message.attachment_id is not None else ""
+        loop = asyncio.get_running_loop()
+        notice_at = loop.time() + WAIT_NOTICE_SECONDS
+        noticed = False
+        while True:
+            self.hub.changed(conversation_id, {"type": "typing", "who": "bot"})
+            wait = BOT_TYPING_EVERY_SECONDS
+            if not noticed:
+                wait = min(wait, max(0.0, notice_at - loop.time()))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), wait)
+            if done.is_set():
+                return
+            if not noticed and loop.time() >= notice_at:
+                noticed = True
+                try:
+                    await self._store(identity, "system", WAIT_NOTICE_ZH)
+                except Exception:  # a courtesy: the answer must not depend on it
+                    log.exception("could not tell %s to wait", conversation_id)
+
+    async def _ask_assistant(
+        self, identity: Identity, text: str, *, patience: float
+    ) -> list[BotReply] | None:
+        """The assistant's replies, or None once it stayed unavailable past ``patience``."""
+        conversation_id = identity.conversation_id
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + patience, 0.5
         while True:
             try:
-                replies = await self.assistant.message(
+                return await self.assistant.message(
                     conversation_id, text, {"shopper_id": identity.shopper_id}
                 )
-                break
             except AssistantUnavailable as error:
                 if loop.time() + pause > deadline:
                     log.warning("assistant unavailable for %s: %s", conversation_id, error)
-                    await self._store(identity, "system", BOT_DOWN_ZH)
-                    return
+                    return None
                 log.info(
                     "assistant not answering %s yet (%s); trying again", conversation_id, error
                 )
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
+
+    async def _relay_to_bot(
+        self, identity: Identity, message: Message, *, patience: float = 0
+    ) -> None:
+        conversation_id = identity.conversation_id
+        typed = message.text
+        if typed:  # what the shopper typed; the gateway's own photo turn is a real payload
+            text = await self.db(lambda s: text_for_assistant(s, conversation_id, typed))
+        else:
+            text = PHOTO_TURN if message.attachment_id is not None else ""
+        done = asyncio.Event()
+        informing = asyncio.create_task(self._keep_shopper_informed(identity, done))
+        try:
+            replies = await self._ask_assistant(identity, text, patience=patience)
+        finally:
+            done.set()  # let a 稍等 line being stored finish: it is published, then the answer
+            await informing
+        if replies is None:
+            await self._store(identity, "system", BOT_DOWN_ZH)
+            return
         await self._store_replies(identity, replies)
         entry = await self.db(lambda s: active_entry(s, conversation_id))
         if entry is not None:  # the bot handed the conversation to a human just now
@@ -481,7 +539,7 @@ class Gateway:
             await self._store(identity, "system", URGENT_ZH)
         elif waiting and escalation.priority_raised:
             # Already queued: the shopper read the queue notice once; say only the new wait.
-            update = await self.db(lambda s: urgent_wait_update(shopper_state(s, conversation_id)))
+            update = urgent_wait_update(await self.shopper_state(conversation_id))
             await self._store(identity, "system", f"{URGENT_ZH}{update}")
         await self._give_safety_advice(identity, message.text, triage)
         if waiting and escalation.newly_queued:
@@ -503,61 +561,11 @@ class Gateway:
     async def _tell_waiting(self, identity: Identity) -> None:
         """Tell the shopper honestly whether anyone is online, and by when we will answer."""
         conversation_id = identity.conversation_id
-        notice = await self.db(lambda s: waiting_notice(shopper_state(s, conversation_id)))
+        notice = waiting_notice(await self.shopper_state(conversation_id))
         if notice:
             await self._store(identity, "system", notice)
 
     # ------------------------------------------------------------------ agent side
-
-    async def queue_snapshot(self) -> dict[str, Any]:
-        """Waiting entries in working order, claimed ones, and who is online."""
-
-        def work(session: Session) -> dict[str, Any]:
-            waiting = [self._entry(session, e) for e in waiting_entries(session)]
-            claimed = [
-                self._entry(session, e)
-                for e in session.scalars(
-                    select(HandoffEntry)
-                    .where(HandoffEntry.status == "claimed")
-                    .order_by(HandoffEntry.claimed_at)
-                )
-            ]
-            online = [a.name for a in agent_store.online_agents(session)]
-            agents = [
-                {"name": a.name, "display_name": a.display_name, "online": a.name in online}
-                for a in agent_store.all_agents(session)
-            ]
-            return {"waiting": waiting, "claimed": claimed, "agents": agents, "now": iso(utc_now())}
-
-        return await self.db(work)
-
-    @staticmethod
-    def _entry(session: Session, entry: HandoffEntry) -> dict[str, Any]:
-        case = entry.case
-        last = session.scalars(
-            select(Message)
-            .where(Message.conversation_id == entry.conversation_id, Message.sender == "shopper")
-            .order_by(Message.id.desc())
-            .limit(1)
-        ).one_or_none()
-        return {
-            "entry_id": entry.id,
-            "conversation_id": entry.conversation_id,
-            "shopper_id": entry.shopper_id,
-            "priority": entry.priority,
-            "reason": entry.reason,
-            "status": entry.status,
-            "claimed_by": entry.claimed_by,
-            "created_at": iso(entry.created_at),
-            "case_number": case.case_number if case else None,
-            "category": case.category if case else None,
-            "due": iso(case.first_response_due)
-            if case
-            else iso(entry.created_at + SLA_POLICIES[entry.priority].first_response),
-            "preview": (
-                (last.display_text or last.text) if last else (case.description if case else "")
-            )[:80],
-        }
 
     async def claim(self, agent: AgentRef, entry_id: int) -> str:
         """Claim a waiting entry; the loser of a race gets a 409 naming the winner."""
@@ -683,7 +691,7 @@ class Gateway:
 
         # The lock first: a rating typed the moment "已结束服务" shows waits for the resumed
         # assistant and its rating question, instead of reaching the paused one.
-        async with self._lock(conversation_id):
+        async with self.locks.held(conversation_id):
             shopper_id = await self.db(work)
             self.hub.changed(QUEUE_TOPIC)
             identity = Identity(shopper_id=shopper_id, anonymous=shopper_id.startswith("anon-"))
@@ -747,6 +755,3 @@ def agent_ref(agent: Agent, roles: Iterable[str] = ()) -> AgentRef:
     return AgentRef(
         id=agent.id, name=agent.name, display_name=agent.display_name, roles=frozenset(roles)
     )
-
-
-PRESENCE_INTERVAL: Final = timedelta(seconds=20)

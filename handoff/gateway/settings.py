@@ -12,6 +12,7 @@ from handoff.db import database_url
 from handoff.ops.retention import DEFAULT_RETENTION_DAYS, retention_days
 from handoff.review.harvest import tracker_url
 from handoff.service_secrets import read_secret
+from handoff.turn_limits import TurnBudget
 
 DEFAULT_PORT: Final = 8080
 DEFAULT_RASA_URL: Final = "http://127.0.0.1:5005"
@@ -62,12 +63,17 @@ class Settings:
     metrics_token: str = ""
     #: Chat text older than this many days is purged daily (``HANDOFF_RETENTION_DAYS``).
     retention_days: int = DEFAULT_RETENTION_DAYS
+    #: How long one call to Rasa may take: past the whole life of a turn's ticket
+    #: (``handoff.turn_limits``, from Rasa's ``TICKET_LOCK_LIFETIME``), so the gateway never
+    #: tells the shopper "failed" about a turn Rasa is still running.
+    rasa_turn_seconds: float = TurnBudget().gateway_wait_seconds
 
     @classmethod
     def from_env(
         cls, env: Mapping[str, str] | None = None, var_dir: Path | None = None
     ) -> Settings:
-        """Read ``HANDOFF_*``, ``RASA_URL``, ``DATABASE_URL`` and ``REDIS_URL``."""
+        """Read ``HANDOFF_*``, ``RASA_URL``, ``DATABASE_URL``, ``REDIS_URL`` and Rasa's turn
+        limits (``TICKET_LOCK_LIFETIME``, ``RASA_ACTION_TIMEOUT``, refused as Rasa refuses them)."""
         env = os.environ if env is None else env
         var = var_dir if var_dir is not None else Path.cwd() / "var"
         origins = tuple(
@@ -92,4 +98,5 @@ class Settings:
             metrics_token=read_secret("METRICS_TOKEN", var, env),
             retention_days=retention_days(env),
             redis_url=env.get("REDIS_URL", "").strip(),
+            rasa_turn_seconds=TurnBudget.from_environment(env=env).gateway_wait_seconds,
         )

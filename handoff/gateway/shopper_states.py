@@ -1,8 +1,9 @@
 """What the widget tells the shopper about who is answering, read from the database.
 
 A shopper must never read "人工客服服务中" while the chat only waits in the queue with nobody
-online. So the gateway derives an honest state from the queue, the agents' presence and the
-recent claims, every time it is asked (several gateway instances may serve one shop):
+online. So the gateway derives an honest state from the queue, the agents' presence
+(``handoff.presence``: the database, or Redis in a cluster) and the recent claims, every time
+it is asked (several gateway instances may serve one shop):
 
 - ``bot``: the assistant answers;
 - ``queued``: waiting for an agent who is online; the number of conversations ahead and, when
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from handoff import agents as agent_store
 from handoff.clock import as_utc, format_zh, utc_now
 from handoff.models import HandoffEntry
+from handoff.presence import IN_DATABASE, OnlineAgents
 from handoff.queue import active_entry, waiting_entries
 from handoff.serialize import iso
 from handoff.sla import SLA_POLICIES
@@ -107,9 +109,14 @@ def reply_deadline(entry: HandoffEntry) -> datetime:
 
 
 def shopper_state(
-    session: Session, conversation_id: str, *, now: datetime | None = None
+    session: Session,
+    conversation_id: str,
+    *,
+    now: datetime | None = None,
+    online: OnlineAgents = IN_DATABASE,
 ) -> ShopperState:
-    """The conversation's state for the widget, from the queue and the agents' presence."""
+    """The conversation's state for the widget, from the queue and the agents' presence
+    (``online``: read beforehand from Redis, or the database column, see handoff.presence)."""
     at = as_utc(now) if now is not None else utc_now()
     entry = active_entry(session, conversation_id)
     if entry is None:
@@ -120,8 +127,8 @@ def shopper_state(
         display = agent.display_name if agent is not None else "人工客服"
         return ShopperState(state="agent", text=f"客服 {display} 已接入", agent=display)
     due = reply_deadline(entry)
-    online = len(agent_store.online_agents(session, now=at))
-    if online == 0:
+    agents_online = len(online.names(session, now=at))
+    if agents_online == 0:
         return ShopperState(
             state="offline",
             text=f"客服暂时不在线，您可以留言，我们会在 {format_zh(due)} 前回复",
@@ -129,7 +136,7 @@ def shopper_state(
         )
     order = [e.id for e in waiting_entries(session)]
     ahead = order.index(entry.id) if entry.id in order else 0
-    minutes = expected_wait_minutes(typical_claim_wait(session, now=at), ahead, online)
+    minutes = expected_wait_minutes(typical_claim_wait(session, now=at), ahead, agents_online)
     text = f"排队中，前面还有 {ahead} 位" if ahead else "排队中，您是下一位"
     if minutes is not None:
         text += f"，预计等待约 {minutes} 分钟"

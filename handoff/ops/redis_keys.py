@@ -1,7 +1,8 @@
 """Redis keys that name a shopper or one of their conversations, removed on erasure.
 
-The gateway keeps short-lived state in Redis when ``REDIS_URL`` is set (typing, presence,
-fan-out); every such key embeds the conversation id or the shopper id. Rather than a list of
+The gateway keeps short-lived state in Redis when ``REDIS_URL`` is set (typing, fan-out,
+and agents' presence, which names agents only); every key about a shopper embeds the
+conversation id or the shopper id. Rather than a list of
 key layouts that would drift from the code that writes them, erasure scans for any key that
 contains one of the identifiers (``SCAN MATCH``, never the blocking ``KEYS``) and deletes it.
 """

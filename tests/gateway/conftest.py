@@ -60,6 +60,8 @@ class FakeRasa:
     unavailable: int = 0
     #: Answer this many messages with an empty list, as Rasa does when a turn raised.
     silent: int = 0
+    #: Seconds each message takes, as a turn with a slow action does.
+    delay: float = 0.0
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -78,6 +80,8 @@ class FakeRasa:
             self.unavailable -= 1
             return web.json_response({"error": "loading"}, status=503)
         self.received.append(body)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         sender = body["sender"]
         if sender in self.paused:
             return web.json_response([])

@@ -1,17 +1,16 @@
 """Fixtures of the operations tests: the gateway's (shared with tests/gateway), Rasa's real
-tracker store through ``.venv-rasa``, and a throwaway Redis server from Debian's package.
+tracker store through ``.venv-rasa``, and Redis emptied for each test.
 
-PostgreSQL has its own module (``tests/ops/postgres.py``), used only by the tests that need it.
+PostgreSQL and Redis are the session's real servers from Debian's packages
+(``postgres_server``, ``redis_server`` in tests/conftest.py, tests/cluster/services.py).
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -27,7 +26,10 @@ from tests.gateway.conftest import (  # noqa: F401 - fixtures, re-exported for t
     rasa,
     settings,
 )
-from tests.servers import RASA_PY, ROOT, free_port
+from tests.servers import RASA_PY, ROOT
+
+if TYPE_CHECKING:
+    from tests.cluster.services import RedisServer
 
 TRACKER_TOOL = Path(__file__).with_name("rasa_tracker_tool.py")
 
@@ -50,44 +52,8 @@ def rasa_tracker(command: str, store: str, payload: Any) -> Any:
 
 
 @pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A Redis server of its own on a free port, no persistence; stopped after the test."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server)")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        import redis
-
-        client = redis.Redis.from_url(url)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                import time
-
-                time.sleep(0.1)
-        client.close()
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's real Redis (tests/cluster/services.py), emptied for this test."""
+    redis_server.start()  # a previous test may have left it stopped
+    redis_server.command("FLUSHALL")
+    return redis_server.url()

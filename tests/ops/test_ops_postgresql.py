@@ -1,11 +1,14 @@
 """On a real PostgreSQL: the gateway's readiness while the database is down and after it
 comes back, the audit log's triggers, and purge and erasure on Rasa's events table there.
+
+The server is the session's ``postgres_server`` (tests/cluster/services.py, Debian's
+binaries); each test makes its own database in it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,29 +21,22 @@ from handoff.db import make_session_factory, prepare_database, transaction
 from handoff.gateway.app import make_app
 from handoff.gateway.settings import Settings
 from handoff.ops import audit, tracker_events
+from tests.cluster.services import PostgresServer
 from tests.gateway.conftest import GatewayClient
 from tests.ops.conftest import ASYNC, SECRET, KeywordScreener, rasa_tracker
-from tests.ops.postgres import Postgres, postgres_server
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Postgres]:
-    yield from postgres_server()
 
 
 @ASYNC
 async def test_ready_reports_the_database_down_and_back(
-    postgres: Postgres, aiohttp_client: Callable[..., Awaitable[GatewayClient]]
+    postgres_server: PostgresServer, aiohttp_client: Callable[..., Awaitable[GatewayClient]]
 ) -> None:
-    postgres.create_database("gateway")
-    settings = Settings(
-        secret=SECRET, database_url=postgres.url("gateway"), rasa_url="http://127.0.0.1:9"
-    )
+    url = postgres_server.create_database(driver="psycopg")
+    settings = Settings(secret=SECRET, database_url=url, rasa_url="http://127.0.0.1:9")
     client = await aiohttp_client(make_app(settings, screener=KeywordScreener()))
     response = await client.get("/ready")
     assert response.status == 200
     assert (await response.json())["checks"]["database"] == "ok"
-    await asyncio.to_thread(postgres.stop, "immediate")
+    await asyncio.to_thread(postgres_server.stop, "immediate")
     try:
         down = await client.get("/ready")
         assert down.status == 503
@@ -50,7 +46,7 @@ async def test_ready_reports_the_database_down_and_back(
         }
         assert (await client.get("/health")).status == 200  # alive all the same
     finally:
-        await asyncio.to_thread(postgres.start)
+        await asyncio.to_thread(postgres_server.start)
     for _ in range(60):  # back within 30 s of the restart
         if (await client.get("/ready")).status == 200:
             break
@@ -59,9 +55,8 @@ async def test_ready_reports_the_database_down_and_back(
         pytest.fail("the gateway did not become ready again after PostgreSQL restarted")
 
 
-def test_audit_log_refuses_update_delete_and_truncate(postgres: Postgres) -> None:
-    postgres.create_database("audit")
-    engine = prepare_database(postgres.url("audit"))
+def test_audit_log_refuses_update_delete_and_truncate(postgres_server: PostgresServer) -> None:
+    engine = prepare_database(postgres_server.create_database(driver="psycopg"))
     try:
         with transaction(make_session_factory(engine)) as session:
             audit.record(session, actor="agent:alice", action="read_case", subject="case:C1")
@@ -80,8 +75,8 @@ def test_audit_log_refuses_update_delete_and_truncate(postgres: Postgres) -> Non
         engine.dispose()
 
 
-def test_purge_and_erasure_on_rasas_postgresql_events(postgres: Postgres) -> None:
-    postgres.create_database("tracker")
+def test_purge_and_erasure_on_rasas_postgresql_events(postgres_server: PostgresServer) -> None:
+    rasa_store = postgres_server.create_database()  # postgresql:// (psycopg2, as Rasa uses)
     now = utc_now()
     conversations: list[dict[str, Any]] = [
         {
@@ -92,9 +87,8 @@ def test_purge_and_erasure_on_rasas_postgresql_events(postgres: Postgres) -> Non
         {"sender": "s-erase", "texts": ["请删除我"], "timestamp": now.timestamp()},
         {"sender": "s-keep", "texts": ["保留"], "timestamp": now.timestamp()},
     ]
-    rasa_store = postgres.url("tracker", driver="postgresql")
     assert rasa_tracker("write", rasa_store, conversations) == {"saved": 3}
-    ours = postgres.url("tracker")
+    ours = rasa_store.replace("postgresql://", "postgresql+psycopg://", 1)
     cutoff = now - timedelta(days=180)
     assert tracker_events.delete_older_than(ours, cutoff, dry_run=True) == 5
     assert tracker_events.delete_older_than(ours, cutoff) == 5

@@ -20,6 +20,7 @@ from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
 from rasa.utils import endpoints as rasa_endpoints
 from rasa.utils.endpoints import EndpointConfig
 
+from handoff import turn_limits
 from rasa_extensions import redis_lock_store, turn_budget
 from rasa_extensions.redis_lock_store import RedisTicketLockStore
 from tests.cluster.services import RedisServer
@@ -173,8 +174,8 @@ def test_a_turn_past_its_budget_is_cancelled_and_frees_the_conversation(
 ) -> None:
     """The turn cannot outlive its ticket: cancelled with TurnTimeout, and the next goes."""
     monkeypatch.setenv("RASA_ACTION_TIMEOUT", "0.1")
-    monkeypatch.setattr(turn_budget, "OWN_WORK_SECONDS", 0.1)
-    monkeypatch.setattr(turn_budget, "TURN_MARGIN_SECONDS", 0.5)
+    monkeypatch.setattr(turn_limits, "OWN_WORK_SECONDS", 0.1)
+    monkeypatch.setattr(turn_limits, "TURN_MARGIN_SECONDS", 0.5)
     store = RedisTicketLockStore(
         url=redis_server.url(), key_prefix=f"test:{secrets.token_hex(4)}:", lock_lifetime=1.0
     )

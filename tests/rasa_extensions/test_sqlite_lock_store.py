@@ -19,11 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa.core.actions import action
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LockError, LockStore
 from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
+from rasa.utils import endpoints as rasa_endpoints
 from rasa.utils.endpoints import EndpointConfig
 
+from handoff import turn_limits
+from rasa_extensions import turn_budget
 from rasa_extensions.sqlite_lock_store import SQLiteLockStore
 from tests.rasa_extensions.counter_workload import (
     CONVERSATION,
@@ -138,6 +142,98 @@ def test_async_lock_goes_past_a_dead_workers_ticket(store: SQLiteLockStore) -> N
 
     assert dead not in held
     assert held == [dead + 1]
+
+
+# The turn budget (rasa_extensions.turn_budget), as on the Redis lock store.
+
+
+def test_the_store_bounds_action_calls_inside_its_lock_lifetime(store: SQLiteLockStore) -> None:
+    """Rasa's pairing (300 s action calls, 60 s locks) let a slow action's conversation run a
+    second turn; the store replaces both (90 s calls, 150 s tickets)."""
+    budget = store.budget
+    assert budget.lock_lifetime == turn_limits.DEFAULT_LOCK_LIFETIME_SECONDS
+    assert budget.action_timeout < budget.turn_seconds < budget.lock_lifetime
+    assert budget.action_timeout == action.DEFAULT_REQUEST_TIMEOUT  # not Rasa's 300 s
+    assert budget.action_timeout == rasa_endpoints.DEFAULT_REQUEST_TIMEOUT
+
+
+def test_a_lifetime_shorter_than_the_action_timeout_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RASA_ACTION_TIMEOUT", "300")
+    monkeypatch.setenv("TICKET_LOCK_LIFETIME", "60")
+
+    with pytest.raises(ValueError, match="TICKET_LOCK_LIFETIME"):
+        SQLiteLockStore(path=str(tmp_path / "locks.db"))
+
+
+def short_budget_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lock_lifetime: float
+) -> SQLiteLockStore:
+    """A store whose limits are seconds, not minutes (the same rule, scaled down)."""
+    monkeypatch.setenv("RASA_ACTION_TIMEOUT", "0.1")
+    monkeypatch.setattr(turn_limits, "OWN_WORK_SECONDS", 0.1)
+    monkeypatch.setattr(turn_limits, "TURN_MARGIN_SECONDS", 0.5)
+    return SQLiteLockStore(path=str(tmp_path / "locks.db"), lock_lifetime=lock_lifetime)
+
+
+def test_a_turn_past_its_budget_is_cancelled_and_frees_the_conversation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = short_budget_store(tmp_path, monkeypatch, lock_lifetime=1.0)
+    assert store.budget.turn_seconds == pytest.approx(0.5)
+
+    async def scenario() -> list[str]:
+        order: list[str] = []
+
+        async def stuck() -> None:
+            async with store.lock("c1"):
+                order.append("stuck in")
+                await asyncio.sleep(30)
+                order.append("never")
+
+        task = asyncio.create_task(stuck())
+        await asyncio.sleep(0.05)
+        async with store.lock("c1"):
+            order.append("next in")
+        with pytest.raises(turn_budget.TurnTimeout):
+            await task
+        return order
+
+    assert asyncio.run(asyncio.wait_for(scenario(), WAIT_SECONDS)) == ["stuck in", "next in"]
+
+
+def test_queued_turns_never_overlap_however_long_they_waited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three messages at once, each turn taking most of the budget: served one at a time.
+
+    With Rasa's tickets (expiry counted from each message's arrival) the second turn's
+    ticket ran out while it was being served and the third came in beside it, or the third's
+    ran out while it waited and it failed with LockError.
+    """
+    store = short_budget_store(tmp_path, monkeypatch, lock_lifetime=3.0)
+    hold = 2.0  # within the turn budget (2.5 s), more than half the lifetime
+    events: list[str] = []
+
+    async def turn(name: str) -> None:
+        async with store.lock("c1"):
+            events.append(f"{name} in")
+            await asyncio.sleep(hold)
+            events.append(f"{name} out")
+
+    async def three_turns() -> None:
+        tasks = []
+        for name in ("first", "second", "third"):
+            tasks.append(asyncio.create_task(turn(name)))
+            await asyncio.sleep(0.1)  # arrival order
+        await asyncio.gather(*tasks)
+
+    asyncio.run(asyncio.wait_for(three_turns(), WAIT_SECONDS))
+
+    expected = [f"{n} {side}" for n in ("first", "second", "third") for side in ("in", "out")]
+    assert events == expected
+    assert store.get_lock("c1") is None
 
 
 # How Rasa builds it from endpoints.yml.
