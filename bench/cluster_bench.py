@@ -27,7 +27,7 @@ cores; the CPU table says how much each part took, and how much other users of t
 took meanwhile.
 
     .venv/bin/python bench/cluster_bench.py [--instances 1,2] [--ramp-on 1,2]
-        [--slots 20] [--conversations 300] [--think 10] [--ramp-start 100] [--ramp-step 100]
+        [--slots 20] [--conversations 300] [--think 10] [--ramp-start 100] [--ramp-step 50]
         [--level-seconds 40] [--p99-limit 2] [--max-shoppers 3000] [--port-base 21000]
 """
 
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import itertools
 import math
 import random
@@ -479,7 +480,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--conversations", type=int, default=300, help="flat out: how many")
     parser.add_argument("--think", type=float, default=10.0, help="ramp: s between messages")
     parser.add_argument("--ramp-start", type=int, default=100)
-    parser.add_argument("--ramp-step", type=int, default=100)
+    parser.add_argument("--ramp-step", type=int, default=50)
     parser.add_argument("--max-shoppers", type=int, default=3000)
     parser.add_argument("--level-seconds", type=float, default=40.0)
     parser.add_argument("--p99-limit", type=float, default=2.0, help="seconds")
@@ -541,6 +542,8 @@ def each_cluster(args: argparse.Namespace) -> Iterator[Cluster]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # progress shows in a log file too
     reason = missing_binaries()
     if reason:
         print(f"skipped: {reason}")
