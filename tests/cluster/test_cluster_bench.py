@@ -127,3 +127,7 @@ def test_held_is_the_busiest_level_before_the_first_that_breaks() -> None:
     held = cluster_bench.held(levels, 2.0)
     assert held is not None and held.shoppers == 150
     assert cluster_bench.held([level(100, 3.0)], 2.0) is None
+    # A level that breaks once and holds when measured again counts as held.
+    again = [level(100, 0.1), level(150, 2.5), level(150, 0.5), level(200, 3.0), level(200, 3.0)]
+    held = cluster_bench.held(again, 2.0)
+    assert held is again[2]
