@@ -223,10 +223,26 @@ class Phase:
     load_before: str
     load_after: str
     cases: int
+    #: CPU seconds per second of each service with no shopper at all (see :func:`idle_cpu`).
+    idle: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
         return len(self.turns) / self.wall if self.wall else 0.0
+
+    def per_turn_ms(self, above_idle: bool = False) -> dict[str, float]:
+        """CPU ms per turn by service; ``above_idle``: less what the service uses idle."""
+        turns = max(len(self.turns), 1)
+        return {
+            name: max(
+                0.0,
+                self.cpu.services.get(name, 0.0)
+                - (self.idle.get(name, 0.0) * self.wall if above_idle else 0.0),
+            )
+            * 1000
+            / turns
+            for name in SERVICE_ORDER
+        }
 
     def ms(self, fraction: float) -> float:
         return percentile([t.seconds * 1000 for t in self.turns], fraction) if self.turns else 0.0
@@ -250,6 +266,16 @@ async def flat_out(load: Load, slots: int, conversations: int) -> Phase:
     cpu = CpuSnapshot.take(roots).since(before)
     errors = [text for _, text in load.errors]
     return Phase(list(load.turns), errors, wall, cpu, load_before, load_average(), load.cases)
+
+
+async def idle_cpu(cluster: Cluster, seconds: float) -> dict[str, float]:
+    """CPU seconds per second of each service while no shopper talks: the background work
+    (pub/sub pings, job polling, keep-alives) that a machine pays whatever the traffic."""
+    roots = cluster.cpu_roots()
+    before = CpuSnapshot.take(roots)
+    await asyncio.sleep(seconds)
+    use = CpuSnapshot.take(roots).since(before)
+    return {name: value / seconds for name, value in use.services.items()}
 
 
 # ---------------------------------------------------------------------- ramp
@@ -395,6 +421,10 @@ def print_flat(instances: int, phase: Phase, slots: int) -> None:
         f"failed conversations {len(phase.errors)}"
     )
     print(cpu_line(phase.cpu, len(phase.turns)))
+    if phase.idle:
+        above = phase.per_turn_ms(above_idle=True)
+        parts = ", ".join(f"{n} {v:.1f}" for n, v in above.items() if v >= 0.05)
+        print(f"CPU ms per turn above idle: {parts}; cluster {sum(above.values()):.1f}")
     print(busy_line(phase.cpu, phase.wall))
     for error in phase.errors[:5]:
         print(f"error: {error}")
@@ -442,37 +472,34 @@ def print_comparison(flats: dict[int, Phase]) -> None:
 
 def print_sizing(flats: dict[int, Phase], holds: dict[int, Level], think: float) -> None:
     """The sizing rule from the measured figures (README "Benchmark and sizing")."""
-    if not holds:
-        return
-    instances, best = max(holds.items(), key=lambda item: item[1].rate)
-    phase = flats.get(instances)
-    print(
-        f"\none 2-core machine held {best.shoppers} open chats at one message per "
-        f"{think:g} s on average ({best.rate:.1f} turns/s, p99 {best.ms(0.99):.0f} ms), "
-        f"{instances} instance(s), with PostgreSQL, Redis, nginx and the client on it too"
-    )
-    chats_per_machine_at_10s = best.rate * 10
-    print(
-        f"sizing: machines for N open chats at one message every 10 s = "
-        f"ceil(N / {chats_per_machine_at_10s:.0f}) (N / 10 turns/s over {best.rate:.1f} turns/s "
-        f"per machine); e.g. 10,000 chats -> {math.ceil(10000 / chats_per_machine_at_10s)}"
-    )
+    if holds:
+        instances, best = max(holds.items(), key=lambda item: item[1].rate)
+        print(
+            f"\none {_cores()}-core machine held {best.shoppers} open chats at one message per "
+            f"{think:g} s on average ({best.rate:.1f} turns/s, p99 {best.ms(0.99):.0f} ms), "
+            f"{instances} instance(s), with PostgreSQL, Redis, nginx and the client on it too"
+        )
+        chats = best.rate * 10  # open chats at one message per 10 s that make that rate
+        print(
+            f"sizing: machines for N open chats at one message every 10 s = ceil(N / {chats:.0f}) "
+            f"(N / 10 turns/s over {best.rate:.1f} turns/s per machine); "
+            f"e.g. 10,000 chats -> {math.ceil(10000 / chats)}"
+        )
+    phase = flats.get(1)
     if phase is None or not phase.turns:
         return
-    per_turn = {n: phase.cpu.services.get(n, 0.0) * 1000 / len(phase.turns) for n in SERVICE_ORDER}
-    app = sum(per_turn[n] for n in APP_SERVICES)
-    shared = per_turn["postgres"] + per_turn["redis"]
-    # The utilisation this machine reached at the held level: the same headroom is kept on
-    # machines that run only the application services.
-    utilisation = best.cpu.machine / best.seconds / _cores()
-    if app > 0:
-        rate = utilisation * _cores() * 1000 / app
+    above = phase.per_turn_ms(above_idle=bool(phase.idle))
+    app = sum(above[name] for name in APP_SERVICES)
+    app_idle = sum(phase.idle.get(name, 0.0) for name in APP_SERVICES) * 1000
+    shared = above["postgres"] + above["redis"]
+    if app > 0 and shared > 0:
+        ceiling = (_cores() * 1000 - app_idle) / app
         print(
-            f"separate machines (by CPU per turn, flat out): gateway + Rasa + actions take "
-            f"{app:.1f} ms per turn, so a 2-core application machine at this run's "
-            f"{utilisation:.0%} busy does ~{rate:.0f} turns/s = ~{rate * 10:.0f} open chats; "
-            f"PostgreSQL + Redis take {shared:.1f} ms per turn: "
-            f"~{1000 / shared if shared else math.inf:.0f} turns/s per fully used core"
+            f"separate machines, by CPU per turn (1 instance, flat out, above idle): gateway + "
+            f"Rasa + action server {app:.1f} ms per turn and {app_idle:.0f} ms per second idle: "
+            f"a {_cores()}-core application machine tops out at ~{ceiling:.0f} turns/s at 100% "
+            f"CPU; PostgreSQL + Redis {shared:.1f} ms per turn: ~{1000 / shared:.0f} turns/s "
+            f"per fully used core of the database machine"
         )
 
 
@@ -505,6 +532,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-shoppers", type=int, default=3000)
     parser.add_argument("--level-seconds", type=float, default=40.0)
     parser.add_argument("--p99-limit", type=float, default=2.0, help="seconds")
+    parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle CPU window")
     parser.add_argument("--port-base", type=int, help="ports from here (default: free ones)")
     parser.add_argument("--folder", type=Path, default=ROOT / "var" / "cluster-bench")
     args = parser.parse_args(argv)
@@ -525,7 +553,15 @@ async def measure(cluster: Cluster, args: argparse.Namespace) -> tuple[Phase, li
     load.recording = False
     await flat_out(load, args.slots, args.slots * 2)
     load.recording = True
+    await asyncio.sleep(2)  # the warm-up's last answers and acks
+    idle = await idle_cpu(cluster, args.idle_seconds)
+    parts = ", ".join(f"{n} {idle[n] * 1000:.0f}" for n in SERVICE_ORDER if idle.get(n, 0) >= 5e-4)
+    print(
+        f"\nidle, {cluster.instances} instance(s), no shoppers for {args.idle_seconds:g} s: "
+        f"CPU ms per second: {parts}; cluster {sum(idle.values()) * 1000:.0f}"
+    )
     phase = await flat_out(load, args.slots, args.conversations)
+    phase.idle = idle
     print_flat(cluster.instances, phase, args.slots)
     levels: list[Level] = []
     if cluster.instances in args.ramp_on:

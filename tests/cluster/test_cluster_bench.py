@@ -101,6 +101,7 @@ def _phase(rate: float, seconds: float) -> cluster_bench.Phase:
 
 def test_what_it_prints_from_given_figures(capsys: pytest.CaptureFixture[str]) -> None:
     one, two = _phase(40.0, 0.5), _phase(50.0, 0.4)
+    one.idle = {"gateway": 0.2}  # 200 ms of CPU per second with no shopper
     cluster_bench.print_flat(1, one, 20)
     cluster_bench.print_comparison({1: one, 2: two})
     level = cluster_bench.Level(300, 40.0, [0.1] * 1180 + [1.5] * 20, 0, one.cpu, "2.5 2.0 1.5")
@@ -115,6 +116,11 @@ def test_what_it_prints_from_given_figures(capsys: pytest.CaptureFixture[str]) -
     # The held level: 1,200 turns in 40 s = 30 turns/s = 300 open chats at one message per 10 s.
     assert "held 300 open chats" in out and "(30.0 turns/s" in out
     assert "ceil(N / 300)" in out and "10,000 chats -> 34" in out
+    # Above idle: the gateway's 2.0 s less 0.2 s/s over the 2.5 s run, over 100 turns.
+    assert "CPU ms per turn above idle: gateway 15.0, rasa 10.0, postgres 5.0" in out
+    ceiling = (cluster_bench._cores() * 1000 - 200) / 25
+    assert f"tops out at ~{ceiling:.0f} turns/s" in out
+    assert "~200 turns/s per fully used core" in out
 
 
 def test_held_is_the_busiest_level_before_the_first_that_breaks() -> None:
