@@ -533,6 +533,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--level-seconds", type=float, default=40.0)
     parser.add_argument("--p99-limit", type=float, default=2.0, help="seconds")
     parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle CPU window")
+    parser.add_argument(
+        "--wait-quiet", type=float, metavar="PERCENT", help="first wait until others' jobs calm"
+    )
+    parser.add_argument("--wait-most", type=float, default=900.0, help="seconds, --wait-quiet")
     parser.add_argument("--port-base", type=int, help="ports from here (default: free ones)")
     parser.add_argument("--folder", type=Path, default=ROOT / "var" / "cluster-bench")
     args = parser.parse_args(argv)
@@ -583,11 +587,32 @@ async def measure(cluster: Cluster, args: argparse.Namespace) -> tuple[Phase, li
             args.p99_limit,
             print_level,
         )
+        kinds = sorted({text.split(": ", 1)[-1][:90] for _, text in load.errors})
+        for kind in kinds[:5]:
+            print(f"ramp error ({len(load.errors)} in all): {kind}")
     return phase, levels
+
+
+def wait_until_quiet(percent: float, most_seconds: float) -> None:
+    """Wait until the machine's cores were at most ``percent`` busy for 10 s (other jobs on
+    a shared machine), at most ``most_seconds``; say how long it took."""
+    from proc_cpu import machine_busy_seconds
+
+    started = time.monotonic()
+    while time.monotonic() - started < most_seconds:
+        before = machine_busy_seconds()
+        time.sleep(10)
+        busy = (machine_busy_seconds() - before) / 10 / _cores() * 100
+        if busy <= percent:
+            print(f"machine {busy:.0f}% busy after {time.monotonic() - started:.0f} s of waiting")
+            return
+    print(f"machine still busier than {percent:g}% after {most_seconds:.0f} s; going on")
 
 
 def each_cluster(args: argparse.Namespace) -> Iterator[Cluster]:
     for instances in args.instances:
+        if args.wait_quiet is not None:
+            wait_until_quiet(args.wait_quiet, args.wait_most)
         folder = args.folder / f"{instances}-instances"
         shutil.rmtree(folder, ignore_errors=True)
         print(f"\nstarting run-cluster with {instances} instance(s) of each service …", flush=True)
