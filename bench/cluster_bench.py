@@ -139,6 +139,15 @@ class OrderBook:
         with transaction(self._factory) as session:
             session.execute(insert(Order), rows)
 
+    def transactions(self) -> int:
+        """PostgreSQL's count of transactions in this database so far (every client's)."""
+        from sqlalchemy import text
+
+        with self._factory() as session:
+            sql = "SELECT xact_commit + xact_rollback FROM pg_stat_database"
+            where = " WHERE datname = current_database()"
+            return int(session.execute(text(sql + where)).scalar_one())
+
     async def _extend(self) -> None:
         await asyncio.to_thread(self._add, self._stored, ORDER_BATCH)
         self._stored += ORDER_BATCH
@@ -225,6 +234,8 @@ class Phase:
     cases: int
     #: CPU seconds per second of each service with no shopper at all (see :func:`idle_cpu`).
     idle: dict[str, float] = field(default_factory=dict)
+    #: PostgreSQL transactions committed or rolled back in the cluster's database meanwhile.
+    transactions: int = 0
 
     @property
     def rate(self) -> float:
@@ -260,12 +271,16 @@ async def flat_out(load: Load, slots: int, conversations: int) -> Phase:
     load.turns, load.errors, load.cases = [], [], 0
     roots = load.cluster.cpu_roots()
     load_before, before = load_average(), CpuSnapshot.take(roots)
+    transactions = await asyncio.to_thread(load.orders.transactions)
     started = time.perf_counter()
     await asyncio.gather(*(slot() for _ in range(slots)))
     wall = time.perf_counter() - started
     cpu = CpuSnapshot.take(roots).since(before)
+    transactions = await asyncio.to_thread(load.orders.transactions) - transactions
     errors = [text for _, text in load.errors]
-    return Phase(list(load.turns), errors, wall, cpu, load_before, load_average(), load.cases)
+    phase = Phase(list(load.turns), errors, wall, cpu, load_before, load_average(), load.cases)
+    phase.transactions = transactions
+    return phase
 
 
 async def idle_cpu(cluster: Cluster, seconds: float) -> dict[str, float]:
@@ -418,7 +433,8 @@ def print_flat(instances: int, phase: Phase, slots: int) -> None:
             )
     print(
         f"throughput {phase.rate:.1f} turns/s; cases opened {phase.cases}; "
-        f"failed conversations {len(phase.errors)}"
+        f"failed conversations {len(phase.errors)}; PostgreSQL transactions per turn "
+        f"{phase.transactions / max(len(phase.turns), 1):.1f}"
     )
     print(cpu_line(phase.cpu, len(phase.turns)))
     if phase.idle:

@@ -109,6 +109,7 @@ def test_what_it_prints_from_given_figures(capsys: pytest.CaptureFixture[str]) -
     cluster_bench.print_sizing({1: one, 2: two}, {1: level}, 10.0)
     out = capsys.readouterr().out
     assert "throughput 40.0 turns/s; cases opened 20; failed conversations 0" in out
+    assert "PostgreSQL transactions per turn 0.0" in out
     # 100 turns: 20 ms of gateway CPU, 10 ms of Rasa, 5 ms of PostgreSQL per turn.
     assert "gateway 20.0, rasa 10.0, postgres 5.0; cluster 35.0" in out
     assert "turns/s               40.0      50.0      1.25" in out
