@@ -123,5 +123,10 @@ def complaint_classifier() -> ClassifierMixin:
 
 
 def trigger_classifier() -> ClassifierMixin:
-    """Calibrated SVM over the six triggers, trained on urgent messages: explains, never decides."""
-    return _calibrated(_svm())
+    """Calibrated binary SVM for one trigger against everything else (``trigger_urgency``).
+
+    The same settings as the binary urgency model (C = 1, no class weights); by 5-fold CV
+    C = 0.5 or 2, balanced weights, isotonic calibration, character n-grams alone or logistic
+    regression do no better (``bench/triage_urgency.py``).
+    """
+    return _calibrated(_svm(1.0, class_weight=None))
