@@ -87,3 +87,49 @@ def test_real_style_triggers_fire(text: str, trigger: str) -> None:
 )
 def test_real_style_look_alikes_do_not_fire(text: str) -> None:
     assert not triggers(text)
+
+
+def patterns(text: str) -> set[str]:
+    return {hit.pattern for hit in find_hits(normalize(text))}
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        # Repeated failure: several contacts without result, or dragged on for weeks.
+        ("等了三个星期了还是没发货", "repeated_failure.duration"),
+        ("维修一个多月了没有任何消息", "repeated_failure.duration"),
+        ("退款两周了还没到账", "repeated_failure.two_weeks"),
+        ("半个月了，换货还是处理中", "repeated_failure.two_weeks"),
+        # Large loss: expensive goods, or live and fresh goods dying or rotting now.
+        ("活虾到的时候全死了", "large_loss.perishable"),
+        ("一箱水果全烂了，一股酸臭味", "large_loss.perishable"),
+        ("这台电视 15000 元，屏幕摔碎了", "large_loss.big_amount"),
+        ("订单不是我下的，我根本没买过", "fraud_security.not_me"),
+        ("有股烧焦的味道，插头也发烫", "safety_health.burn_smell"),
+    ],
+)
+def test_pattern_fires(text: str, pattern: str) -> None:
+    assert pattern in patterns(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A duration that is no wait: a repair still to come, a product's age, its shelf life.
+        "返厂维修要一周多，估计两周没法用",
+        "手机用了两个月了，屏幕开始闪",
+        "这双鞋才穿了两个月就开胶了",
+        "牛奶保质期只剩两周了",
+        "零食有几包过期三个月了",
+        # Goods damaged on the way are not goods rotting; melted ice packs are not the goods.
+        "箱子被压扁，几个橙子压烂了",
+        "冰袋全化了，牛排摸着还是冻的",
+        # An id of seven or more digits is no price; a wrong item is no stranger's order.
+        "发票抬头写公司，税号是 1234567",
+        "收到的东西不是我买的，我买的是洗发水",
+        "电脑登录找不到入口",
+    ],
+)
+def test_look_alikes_of_repeated_failure_and_large_loss_do_not_fire(text: str) -> None:
+    assert not (patterns(text) - {"safety_health.burn_smell"}), patterns(text)
