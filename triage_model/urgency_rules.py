@@ -28,10 +28,11 @@ _DENIED_INTENT: Final = re.compile(r"(说|想)?要")
 # Words that take a threat back: a withdrawn threat is not one (该去消协，我觉得没必要). 没必要 and
 # 算了 only at the end of their clause or before 去/找/闹: 我要去12315，没必要跟你们废话 still threatens.
 _RETRACTED: Final = re.compile(
-    r"没必要(?=$|了|吧|啦|去|找|闹|投诉)|算了(?=$|吧|啦)|撤回|撤销了|翻篇|不追究|不计较|不打算|删帖"
+    r"没必要(?=$|\s|了|吧|啦|去|找|闹|投诉)|算了(?=$|\s|吧|啦)|撤回|撤销了|翻篇|不追究|不计较|不打算|删帖"
+    r"|一时冲动"
 )
 _SOLVED: Final = re.compile(
-    r"(已经解决|已解决|解决好了|处理好了|已经处理|已经退了|已经收到|退回来了|(?<!不)是气话|别当真)"
+    r"(已经解决|已解决|解决好了|处理好了|已经处理|已经(给我)?(退|换|赔)了|已经收到|退回来了|(?<!不)是气话|别当真)"
 )
 
 
@@ -88,11 +89,15 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p("safety_health", "swallow", r"误吞|吞下|吞了|吞进|卡喉|卡住喉咙|窒息|呛到"),
     _p("safety_health", "battery", r"鼓包|电池.{0,4}(胀|变形|发烫)"),
     # 2. Threat to go outside.
-    _p("external_threat", "hotline", r"12315|315|12345|消协|消费者协会|消保委"),
+    _p(
+        "external_threat",
+        "hotline",
+        r"12315|315|12345|消协|消费者协会|消保委|消保官|消保会|消基会|消费者文教基金会",
+    ),
     _p(
         "external_threat",
         "regulator",
-        r"市场监管|市场监督|工商|邮政局|邮政管理局|监管部门|有关部门",
+        r"市场监管|市场监督|工商|邮政局|邮政管理局|监管部门|有关部门|卫生局|药监局|食药监|质监局",
     ),
     _p("external_threat", "legal", r"律师|起诉|法院|打官司|诉讼|法律途径|维权到底"),
     _p("external_threat", "police", r"报警(?!器)|报案|警察|公安|派出所|(打|报|拨)110"),
@@ -140,17 +145,17 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "repeated_failure",
         "nth_contact",
-        r"第[二两三四五六七八九十2-9]次.{0,3}(找|联系|打|催|问|投诉|反映|申请|提|来|说|跟|咨询)",
+        r"第[二两三四五六七八九十2-9](次|回|遍).{0,3}(找|联系|联络|打|催|问|投诉|反映|申请|提|来|说|跟|咨询)",
     ),
     _p(
         "repeated_failure",
         "times",
-        r"第[三四五六七八九十3-9]次了|[三四五六七八九十几多好无数3-9]+次了",
+        r"第[三四五六七八九十3-9](次|回|遍)了|[三四五六七八九十几多好无数3-9]+(次|回|遍)了",
     ),
     _p(
         "repeated_failure",
         "contacted_often",
-        r"(找|联系|打|催|问|投诉|反映|申请|提交|沟通|咨询)了?(客服|你们)?(好|无数|很多|[三四五六七八九十几多3-9])+次",
+        r"(找|联系|联络|打|催|问|投诉|反映|申请|提交|沟通|咨询)了?(客服|你们)?(好|无数|很多|[三四五六七八九十几多3-9])+(次|回|遍)",
     ),
     _p("repeated_failure", "again_and_again", r"屡次|三番五次|反反复复|(?<![周期拜十])一再"),
     # The problem has dragged on for weeks: a duration followed by 了 / 都 / 还 / 没. Not a
@@ -195,7 +200,9 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         "large_loss",
         "big_amount",
         # Seven digits and more are ids (a tax number, a card), not prices.
-        r"(NUM[56]|[几上一两三四五六七八九十]万)\s?(多)?(?!\s?(毫安|mah|分|积分|步|字|粉))(元|块|rmb)?",
+        # Not a count either: 快门数一万两千次.
+        r"(NUM[56]|[几上一两三四五六七八九十]万)\s?(多)?"
+        r"(?![一二两三四五六七八九千百零\d]*\s?(毫安|mah|分|积分|步|字|粉|次|人|条|张))(元|块|rmb)?",
     ),
     _p(
         "large_loss",
@@ -220,7 +227,14 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "severe_distress",
         "threat",
-        r"弄死|杀了|砍死|同归于尽|拼了|找上门|报复|炸了你们|砸了你们|跟你们没完",
+        r"弄死|杀了|砍死|同归于尽|拼了|找上门|报复|炸了你们|砸了你们|跟你们没完"
+        r"|堵门|拉横幅|后果自负|别想好过|付出代价",
+    ),
+    # Despair without a threat: its own pattern (崩溃 is also what an app does).
+    _p(
+        "severe_distress",
+        "despair",
+        r"撑不下去|(?<!系统)(?<!软件)(?<!app)崩溃了|逼疯|要疯了|做出傻事|想放弃一切|活着没意思",
     ),
 )
 

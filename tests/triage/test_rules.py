@@ -107,6 +107,14 @@ def patterns(text: str) -> set[str]:
         ("这台电视 15000 元，屏幕摔碎了", "large_loss.big_amount"),
         ("订单不是我下的，我根本没买过", "fraud_security.not_me"),
         ("有股烧焦的味道，插头也发烫", "safety_health.burn_smell"),
+        # Counted in 回 and 遍 too, contacts in Traditional (聯絡 → 联络).
+        ("这都第五回了 退款还是没到", "repeated_failure.times"),
+        ("第三次聯絡客服了，還是沒人處理", "repeated_failure.nth_contact"),
+        ("问了客服五遍 没一个说得清", "repeated_failure.contacted_often"),
+        ("我要去消保官那里申诉", "external_threat.hotline"),
+        ("菜叶全烂了，我要检举到卫生局", "external_threat.regulator"),
+        ("退款一直拖 我真的撑不下去了", "severe_distress.despair"),
+        ("再不退钱我就去你们公司拉横幅", "severe_distress.threat"),
     ],
 )
 def test_pattern_fires(text: str, pattern: str) -> None:
@@ -129,6 +137,12 @@ def test_pattern_fires(text: str, pattern: str) -> None:
         "发票抬头写公司，税号是 1234567",
         "收到的东西不是我买的，我买的是洗发水",
         "电脑登录找不到入口",
+        "说是全新的相机，快门数一万两千次",  # a count, not money
+        # Settled, withdrawn in the next words, or an app that crashes.
+        "上次漏电那个插排已经给我换了 这次问别的",
+        "之前想过找律师 后来觉得没必要 好好处理就行",
+        "之前说要打12315是一时冲动，现在只想换货",
+        "app崩溃了 付不了款",
     ],
 )
 def test_look_alikes_of_repeated_failure_and_large_loss_do_not_fire(text: str) -> None:
