@@ -44,6 +44,7 @@ from triage_model.features import (
 )
 from triage_model.labels import CATEGORIES, TRIGGERS
 from triage_model.normalize import normalize
+from triage_model.segment import remembered_words
 from triage_model.trigger_urgency import fit_per_trigger, model_urgency
 from triage_model.urgency_rules import PATTERNS, find_hits
 
@@ -253,7 +254,8 @@ def train(
         # saga's ConvergenceWarning on a compared candidate is noise in the progress output.
         warnings.simplefilter("ignore", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*converge.*")
-        return _train(data_dir, out_root, folds, progress, intents_dir, candidates, held_out)
+        with remembered_words():
+            return _train(data_dir, out_root, folds, progress, intents_dir, candidates, held_out)
 
 
 def _train(
