@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sklearn.base import ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import VotingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import ComplementNB
@@ -101,7 +102,15 @@ EXTRA_CANDIDATES: tuple[Candidate, ...] = (
     ),
     Candidate("words+chars + SVM C=0.25", "words+chars", lambda: _calibrated(_svm(0.25))),
     Candidate("words+chars + SVM C=1", "words+chars", lambda: _calibrated(_svm(1.0))),
+    Candidate("words+chars + SVM+LR soft vote", "words+chars", lambda: _svm_and_logistic()),
 )
+
+
+def _svm_and_logistic() -> ClassifierMixin:
+    """The mean of the calibrated SVM's and logistic regression's probabilities."""
+    return VotingClassifier(
+        [("svm", _calibrated(_svm())), ("logistic", _logistic())], voting="soft"
+    )
 
 
 def urgency_classifier() -> ClassifierMixin:

@@ -150,7 +150,9 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "repeated_failure",
         "times",
-        r"第[三四五六七八九十3-9](次|回|遍)了|[三四五六七八九十几多好无数3-9]+(次|回|遍)了",
+        # 回 counts contacts too (第五回了); 遍 counts what was done (重启了十遍了), so only after
+        # a contact verb (contacted_often).
+        r"第[三四五六七八九十3-9](次|回)了|[三四五六七八九十几多好无数3-9]+(次|回)了",
     ),
     _p(
         "repeated_failure",

@@ -143,6 +143,7 @@ def test_pattern_fires(text: str, pattern: str) -> None:
         "之前想过找律师 后来觉得没必要 好好处理就行",
         "之前说要打12315是一时冲动，现在只想换货",
         "app崩溃了 付不了款",
+        "重启了十遍了还是黑屏",  # 遍 counts what was done, not contacts
     ],
 )
 def test_look_alikes_of_repeated_failure_and_large_loss_do_not_fire(text: str) -> None:
