@@ -68,12 +68,12 @@ def fit_per_trigger(
     return PerTriggerModels(triggers=TRIGGERS, models=tuple(models))
 
 
-def model_urgency(binary: FloatArray, per_trigger: FloatArray) -> FloatArray:
+def model_urgency(binary: FloatArray | float, per_trigger: FloatArray) -> FloatArray | float:
     """The model's urgency score: mean of P(urgent) and the likeliest trigger's probability.
 
     ``binary`` has one value per message, ``per_trigger`` one row of six per message (or one
     row for one message). Both models must agree for a high score, so words of one trigger
     alone, or of several half-present triggers, no longer make a calm message urgent.
     """
-    result: FloatArray = (np.asarray(binary) + np.asarray(per_trigger).max(axis=-1)) / 2.0
+    result: FloatArray | float = (np.asarray(binary) + np.asarray(per_trigger).max(axis=-1)) / 2.0
     return result
