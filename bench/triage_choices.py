@@ -95,90 +95,19 @@ def main() -> int:
             flush=True,
         )
 
-    urgency_models = compare_urgency_models(args.folds)
     thresholds = urgency_thresholds(
         args, np, normalize, rule_precision, _combined_scores, choose_threshold, TriageModel
     )
     RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
     RESULT_FILE.write_text(
         json.dumps(
-            {"category": rows, "urgency_models": urgency_models, "urgency": thresholds},
+            {"category": rows, "urgency": thresholds},
             ensure_ascii=False,
             indent=2,
         )
         + "\n"
     )
     return 0
-
-
-def compare_urgency_models(folds: int) -> list[dict[str, Any]]:
-    """Urgency model variants by out-of-fold scores on the training data (what ``train`` sees).
-
-    Each variant's out-of-fold scores are combined with the rules as ``train`` does, the
-    threshold is the one reaching ``TARGET_RECALL``, and the figure that decides is the share
-    of labelled normal messages flagged urgent there (the intent chat turns, nearly all easy,
-    are left out of that share).
-    """
-    from collections.abc import Callable
-
-    import numpy as np
-    from sklearn.base import ClassifierMixin
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import Pipeline
-
-    from triage_model.chat_turns import DEFAULT_INTENTS_DIR
-    from triage_model.dataset import DEFAULT_HELDOUT_DIR, DEFAULT_REALISTIC_DIR
-    from triage_model.features import _calibrated, _svm, build_features
-    from triage_model.normalize import normalize
-    from triage_model.training import (
-        TARGET_RECALL,
-        _combined_scores,
-        choose_threshold,
-        rule_precision,
-        training_examples,
-    )
-
-    labelled, chat = training_examples(
-        REPO / "nlu_data/triage/train",
-        REPO / DEFAULT_INTENTS_DIR,
-        (REPO / DEFAULT_HELDOUT_DIR, REPO / DEFAULT_REALISTIC_DIR),
-    )
-    examples = labelled + chat
-    texts = [normalize(e.text) for e in examples]
-    urgencies = [e.urgency for e in examples]
-    is_urgent = np.array([u == "urgent" for u in urgencies])
-    is_labelled = np.arange(len(examples)) < len(labelled)
-    rules = {k: v["score"] for k, v in rule_precision(texts, examples).items()}
-    variants: dict[str, Callable[[], ClassifierMixin]] = {
-        "SVM C=1, no class weights (chosen)": lambda: _calibrated(_svm(1.0, None)),
-        "SVM C=0.5, balanced (before)": lambda: _calibrated(_svm(0.5)),
-        "SVM C=1, balanced": lambda: _calibrated(_svm(1.0)),
-        "SVM C=0.5, no class weights": lambda: _calibrated(_svm(0.5, None)),
-    }
-    print(f"\nurgency models: {folds}-fold out-of-fold, threshold for recall {TARGET_RECALL}")
-    print(f"{'model':<38}{'threshold':>10}{'precision':>11}{'normal→urgent':>15}")
-    results = []
-    for name, make in variants.items():
-        pipeline = Pipeline([("features", build_features("words+chars")), ("model", make())])
-        oof = cross_val_predict(
-            pipeline,
-            texts,
-            urgencies,
-            method="predict_proba",
-            cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=1),
-        )[:, sorted(set(urgencies)).index("urgent")]
-        combined = _combined_scores(oof, texts, rules)
-        chosen = choose_threshold(combined, is_urgent, TARGET_RECALL)
-        flagged = combined >= chosen["threshold"]
-        normals = ~is_urgent & is_labelled
-        false_alarms = float((flagged & normals).sum() / max(1, normals.sum()))
-        results.append({"model": name, **chosen, "normal_flagged_urgent": round(false_alarms, 4)})
-        print(
-            f"{name:<38}{chosen['threshold']:>10.3f}{chosen['precision']:>11.3f}"
-            f"{false_alarms:>15.3f}",
-            flush=True,
-        )
-    return results
 
 
 def urgency_thresholds(
@@ -191,13 +120,9 @@ def urgency_thresholds(
     model_class: Any,
 ) -> list[Any]:
     """Threshold for several out-of-fold recall targets, and what each does on held-out data."""
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import Pipeline
-
     from triage_model.chat_turns import DEFAULT_INTENTS_DIR
     from triage_model.dataset import DEFAULT_HELDOUT_DIR, DEFAULT_REALISTIC_DIR, load_examples
-    from triage_model.features import build_features, urgency_classifier
-    from triage_model.training import training_examples
+    from triage_model.training import training_examples, urgency_out_of_fold
 
     model = model_class.load(args.model)
     labelled, chat = training_examples(
@@ -208,19 +133,8 @@ def urgency_thresholds(
     examples = labelled + chat
     texts = [normalize(e.text) for e in examples]
     urgencies = [e.urgency for e in examples]
-    pipeline = Pipeline(
-        [
-            ("features", build_features(model.metadata["category"]["features"])),
-            ("model", urgency_classifier()),
-        ]
-    )
-    oof = cross_val_predict(
-        pipeline,
-        texts,
-        urgencies,
-        method="predict_proba",
-        cv=StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=1),
-    )[:, sorted(set(urgencies)).index("urgent")]
+    # The same out-of-fold scores ``train`` computes (binary and per-trigger models).
+    oof = urgency_out_of_fold(texts, examples, model.metadata["category"]["features"], args.folds)
     rules = {k: v["score"] for k, v in rule_precision(texts, examples).items()}
     combined = combined_scores(oof, texts, rules)
     is_urgent = np.array([u == "urgent" for u in urgencies])

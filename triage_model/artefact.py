@@ -36,7 +36,7 @@ class Bundle:
     features: Any
     category_model: Any
     urgency_model: Any  # binary: classes ["normal", "urgent"]
-    trigger_model: Any  # which of the six triggers, for the reasons
+    trigger_model: Any  # trigger_urgency.PerTriggerModels: one probability per trigger
     urgency_threshold: float
     rule_precision: dict[str, float]
     complaint_model: Any = None  # binary: classes ["chat", "complaint"]
@@ -124,6 +124,13 @@ def read_bundle(folder: Path) -> tuple[Bundle, dict[str, Any]]:
     if getattr(bundle, "complaint_model", None) is None:
         raise ArtefactError(
             f"{folder} predates the complaint detector (is_complaint). Retrain it with "
+            "`make train` (or `python -m triage_model train`)."
+        )
+    from triage_model.trigger_urgency import PerTriggerModels
+
+    if not isinstance(bundle.trigger_model, PerTriggerModels):
+        raise ArtefactError(
+            f"{folder} predates the per-trigger urgency models. Retrain it with "
             "`make train` (or `python -m triage_model train`)."
         )
     return bundle, meta

@@ -24,6 +24,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from triage_model.arrays import FloatArray
+from triage_model.trigger_urgency import PerTriggerModels
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,47 @@ class _Softmax:
         return result
 
 
+@dataclass(frozen=True)
+class _IndependentSigmoids:
+    """Several calibrated binary models in one product: each output is its own probability."""
+
+    linear: _Linear
+    slopes: FloatArray
+    offsets: FloatArray
+
+    def proba(self, indices: list[int], values: list[float]) -> FloatArray:
+        result: FloatArray = expit(
+            -(self.slopes * self.linear.decision(indices, values) + self.offsets)
+        )
+        return result
+
+
+#: Stands for a trigger without a model: a zero row whose probability is expit(-50) ≈ 2e-22.
+_ABSENT_OFFSET = 50.0
+
+
+def _per_trigger(model: PerTriggerModels, n_features: int) -> _IndependentSigmoids | None:
+    rows, intercepts, slopes, offsets = [], [], [], []
+    for binary in model.models:
+        if binary is None:
+            rows.append(np.zeros(n_features))
+            intercepts.append(0.0)
+            slopes.append(0.0)
+            offsets.append(_ABSENT_OFFSET)
+            continue
+        compiled = _probability_model(binary)
+        if not isinstance(compiled, _Calibrated) or len(compiled.slopes) != 1:
+            return None
+        if list(binary.classes_) != [0, 1]:
+            return None
+        rows.append(compiled.linear.coef[0])
+        intercepts.append(float(compiled.linear.intercept[0]))
+        slopes.append(float(compiled.slopes[0]))
+        offsets.append(float(compiled.offsets[0]))
+    linear = _Linear(np.vstack(rows), np.array(intercepts))
+    return _IndependentSigmoids(linear, np.array(slopes), np.array(offsets))
+
+
 def _probability_model(model: Any) -> _Calibrated | _Softmax | None:
     if isinstance(model, CalibratedClassifierCV) and len(model.calibrated_classifiers_) == 1:
         inner = model.calibrated_classifiers_[0]
@@ -116,7 +158,7 @@ class CompiledBundle:
     vectorizers: tuple[_Vectorizer, ...]
     category: _Calibrated | _Softmax
     urgency: _Calibrated | _Softmax
-    trigger: _Calibrated | _Softmax
+    trigger: _IndependentSigmoids
     complaint: _Calibrated | _Softmax
 
     def probabilities(
@@ -160,7 +202,9 @@ def compile_bundle(
         offset += len(vocabulary)
     category = _probability_model(category_model)
     urgency = _probability_model(urgency_model)
-    trigger = _probability_model(trigger_model)
+    trigger = (
+        _per_trigger(trigger_model, offset) if isinstance(trigger_model, PerTriggerModels) else None
+    )
     complaint = _probability_model(complaint_model)
     if category is None or urgency is None or trigger is None or complaint is None:
         return None

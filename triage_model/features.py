@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sklearn.base import ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import VotingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import ComplementNB
@@ -101,7 +102,15 @@ EXTRA_CANDIDATES: tuple[Candidate, ...] = (
     ),
     Candidate("words+chars + SVM C=0.25", "words+chars", lambda: _calibrated(_svm(0.25))),
     Candidate("words+chars + SVM C=1", "words+chars", lambda: _calibrated(_svm(1.0))),
+    Candidate("words+chars + SVM+LR soft vote", "words+chars", lambda: _svm_and_logistic()),
 )
+
+
+def _svm_and_logistic() -> ClassifierMixin:
+    """The mean of the calibrated SVM's and logistic regression's probabilities."""
+    return VotingClassifier(
+        [("svm", _calibrated(_svm())), ("logistic", _logistic())], voting="soft"
+    )
 
 
 def urgency_classifier() -> ClassifierMixin:
@@ -123,5 +132,10 @@ def complaint_classifier() -> ClassifierMixin:
 
 
 def trigger_classifier() -> ClassifierMixin:
-    """Calibrated SVM over the six triggers, trained on urgent messages: explains, never decides."""
-    return _calibrated(_svm())
+    """Calibrated binary SVM for one trigger against everything else (``trigger_urgency``).
+
+    The same settings as the binary urgency model (C = 1, no class weights); by 5-fold CV
+    C = 0.5 or 2, balanced weights, isotonic calibration, character n-grams alone or logistic
+    regression do no better (``bench/triage_urgency.py``).
+    """
+    return _calibrated(_svm(1.0, class_weight=None))

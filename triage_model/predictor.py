@@ -20,6 +20,7 @@ from triage_model.fastpath import compile_bundle
 from triage_model.normalize import PLACEHOLDERS, normalize, strip_control_characters
 from triage_model.prediction import Reason, TriagePrediction
 from triage_model.segment import tokenizer
+from triage_model.trigger_urgency import model_urgency
 from triage_model.urgency_rules import RuleHit, find_hits, says_settled
 
 #: Batches up to this size go through the compiled path; larger ones are faster vectorised.
@@ -148,13 +149,14 @@ class TriageModel:
         complaint_proba: FloatArray,
     ) -> TriagePrediction:
         best = int(np.argmax(category_proba))
-        model_urgency = float(urgency_proba[self._urgent_index])
+        # trigger_proba holds each trigger's own probability (trigger_urgency.py).
+        model_score = float(model_urgency(urgency_proba[self._urgent_index], trigger_proba))
         hits = find_hits(normalized)
         if not hits and says_settled(normalized):
             # "上次孩子拉肚子的事已经解决了": the rules already skip settled clauses; the model,
             # which only sees words, must not make an old, solved problem urgent on its own.
-            model_urgency = min(model_urgency, 0.5 * self._bundle.urgency_threshold)
-        score = max([model_urgency, *(self._rule_score(hit) for hit in hits)])
+            model_score = min(model_score, 0.5 * self._bundle.urgency_threshold)
+        score = max([model_score, *(self._rule_score(hit) for hit in hits)])
         urgent = score >= self._bundle.urgency_threshold
         complaint_score = float(complaint_proba[self._complaint_index])
         # An urgent message is something the shop must act on, whatever the detector says.
@@ -162,7 +164,7 @@ class TriageModel:
         reasons: list[Reason] = []
         if urgent:
             reasons = [Reason(hit.trigger, "rule", hit.evidence) for hit in hits]
-            if model_urgency >= self._bundle.urgency_threshold or not reasons:
+            if model_score >= self._bundle.urgency_threshold or not reasons:
                 top = int(np.argmax(trigger_proba))
                 reasons.append(
                     Reason(self.trigger_classes[top], "model", f"{trigger_proba[top]:.2f}")

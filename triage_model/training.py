@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
@@ -45,6 +44,8 @@ from triage_model.features import (
 )
 from triage_model.labels import CATEGORIES, TRIGGERS
 from triage_model.normalize import normalize
+from triage_model.segment import remembered_words
+from triage_model.trigger_urgency import fit_per_trigger, model_urgency
 from triage_model.urgency_rules import PATTERNS, find_hits
 
 #: Out-of-fold urgent recall the threshold must reach on the training data. Set above the
@@ -174,6 +175,36 @@ def _combined_scores(
     return combined
 
 
+def urgency_out_of_fold(
+    normalized: list[str],
+    examples: list[Example],
+    features_kind: str,
+    folds: int,
+    seed: int = 1,
+) -> FloatArray:
+    """Out-of-fold model urgency (binary and per-trigger models, combined as predicted).
+
+    Each fold fits the features, the binary urgency model and the six trigger models on the
+    other folds, so the threshold is chosen on scores the models never trained on.
+    """
+    urgencies = np.array([example.urgency for example in examples])
+    scores = np.zeros(len(examples))
+    for train_rows, test_rows in _folds(seed, folds).split(normalized, urgencies):
+        features = build_features(features_kind)
+        train_matrix = features.fit_transform([normalized[row] for row in train_rows])
+        test_matrix = features.transform([normalized[row] for row in test_rows])
+        binary = urgency_classifier().fit(train_matrix, urgencies[train_rows])
+        urgent_column = list(binary.classes_).index("urgent")
+        per_trigger = fit_per_trigger(
+            train_matrix, [examples[row].triggers for row in train_rows], trigger_classifier
+        )
+        scores[test_rows] = model_urgency(
+            binary.predict_proba(test_matrix)[:, urgent_column],
+            per_trigger.predict_proba(test_matrix),
+        )
+    return scores
+
+
 def training_examples(
     data_dir: Path, intents_dir: Path | None, held_out: tuple[Path, ...]
 ) -> tuple[list[Example], list[Example]]:
@@ -223,7 +254,8 @@ def train(
         # saga's ConvergenceWarning on a compared candidate is noise in the progress output.
         warnings.simplefilter("ignore", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*converge.*")
-        return _train(data_dir, out_root, folds, progress, intents_dir, candidates, held_out)
+        with remembered_words():
+            return _train(data_dir, out_root, folds, progress, intents_dir, candidates, held_out)
 
 
 def _train(
@@ -285,15 +317,9 @@ def _train(
     progress("[4/6] urgency: rule precision and out-of-fold model scores")
     rules = rule_precision(normalized, examples)
     rule_scores = {name: row["score"] for name, row in rules.items()}
-    urgency_pipeline = Pipeline(
-        [("features", build_features(chosen.features)), ("model", urgency_classifier())]
-    )
     urgencies = [example.urgency for example in examples]
-    oof = cross_val_predict(
-        urgency_pipeline, normalized, urgencies, cv=_folds(1, folds), method="predict_proba"
-    )
-    urgent_column = sorted(set(urgencies)).index("urgent")
-    combined = _combined_scores(oof[:, urgent_column], normalized, rule_scores)
+    oof = urgency_out_of_fold(normalized, examples, chosen.features, folds)
+    combined = _combined_scores(oof, normalized, rule_scores)
     is_urgent = np.array([urgency == "urgent" for urgency in urgencies])
     threshold = choose_threshold(combined, is_urgent, TARGET_RECALL)
     progress(
@@ -306,10 +332,9 @@ def _train(
     matrix = features.fit_transform(normalized)
     category_model = chosen.make_classifier().fit(matrix[category_rows], categories)
     complaint_model = complaint_classifier().fit(matrix, complaint_labels)
-    urgency_model = clone(urgency_pipeline.named_steps["model"]).fit(matrix, urgencies)
-    urgent_rows = np.flatnonzero(is_urgent)
-    trigger_model = trigger_classifier().fit(
-        matrix[urgent_rows], [trigger_classes[row] for row in urgent_rows]
+    urgency_model = urgency_classifier().fit(matrix, urgencies)
+    trigger_model = fit_per_trigger(
+        matrix, [example.triggers for example in examples], trigger_classifier
     )
 
     progress("[6/6] writing the artefact")

@@ -87,3 +87,64 @@ def test_real_style_triggers_fire(text: str, trigger: str) -> None:
 )
 def test_real_style_look_alikes_do_not_fire(text: str) -> None:
     assert not triggers(text)
+
+
+def patterns(text: str) -> set[str]:
+    return {hit.pattern for hit in find_hits(normalize(text))}
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        # Repeated failure: several contacts without result, or dragged on for weeks.
+        ("等了三个星期了还是没发货", "repeated_failure.duration"),
+        ("维修一个多月了没有任何消息", "repeated_failure.duration"),
+        ("退款两周了还没到账", "repeated_failure.two_weeks"),
+        ("半个月了，换货还是处理中", "repeated_failure.two_weeks"),
+        # Large loss: expensive goods, or live and fresh goods dying or rotting now.
+        ("活虾到的时候全死了", "large_loss.perishable"),
+        ("一箱水果全烂了，一股酸臭味", "large_loss.perishable"),
+        ("这台电视 15000 元，屏幕摔碎了", "large_loss.big_amount"),
+        ("订单不是我下的，我根本没买过", "fraud_security.not_me"),
+        ("有股烧焦的味道，插头也发烫", "safety_health.burn_smell"),
+        # Counted in 回 and 遍 too, contacts in Traditional (聯絡 → 联络).
+        ("这都第五回了 退款还是没到", "repeated_failure.times"),
+        ("第三次聯絡客服了，還是沒人處理", "repeated_failure.nth_contact"),
+        ("问了客服五遍 没一个说得清", "repeated_failure.contacted_often"),
+        ("我要去消保官那里申诉", "external_threat.hotline"),
+        ("菜叶全烂了，我要检举到卫生局", "external_threat.regulator"),
+        ("退款一直拖 我真的撑不下去了", "severe_distress.despair"),
+        ("再不退钱我就去你们公司拉横幅", "severe_distress.threat"),
+    ],
+)
+def test_pattern_fires(text: str, pattern: str) -> None:
+    assert pattern in patterns(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A duration that is no wait: a repair still to come, a product's age, its shelf life.
+        "返厂维修要一周多，估计两周没法用",
+        "手机用了两个月了，屏幕开始闪",
+        "这双鞋才穿了两个月就开胶了",
+        "牛奶保质期只剩两周了",
+        "零食有几包过期三个月了",
+        # Goods damaged on the way are not goods rotting; melted ice packs are not the goods.
+        "箱子被压扁，几个橙子压烂了",
+        "冰袋全化了，牛排摸着还是冻的",
+        # An id of seven or more digits is no price; a wrong item is no stranger's order.
+        "发票抬头写公司，税号是 1234567",
+        "收到的东西不是我买的，我买的是洗发水",
+        "电脑登录找不到入口",
+        "说是全新的相机，快门数一万两千次",  # a count, not money
+        # Settled, withdrawn in the next words, or an app that crashes.
+        "上次漏电那个插排已经给我换了 这次问别的",
+        "之前想过找律师 后来觉得没必要 好好处理就行",
+        "之前说要打12315是一时冲动，现在只想换货",
+        "app崩溃了 付不了款",
+        "重启了十遍了还是黑屏",  # 遍 counts what was done, not contacts
+    ],
+)
+def test_look_alikes_of_repeated_failure_and_large_loss_do_not_fire(text: str) -> None:
+    assert not (patterns(text) - {"safety_health.burn_smell"}), patterns(text)
