@@ -16,7 +16,10 @@
   // The typing indicator stays up this long after the last "typing" frame (the other side
   // sends one every couple of seconds while typing), so it does not flicker.
   var TYPING_MS = 6000;
-  var state = { unread: 0, open: false, ws: null, retry: RETRY_FIRST, timer: null, seen: {}, stated: false };
+  // ``seq``: the number of the last message shown (messages come numbered 1, 2, 3… in their
+  // conversation); a reconnect resumes after it and a number shown already is a copy.
+  // ``top``: the highest message id shown; ``who``: whose conversation it is (welcome).
+  var state = { unread: 0, open: false, ws: null, retry: RETRY_FIRST, timer: null, seq: 0, top: 0, who: "", stated: false };
   // The shopper's messages not yet acknowledged, oldest first: {id, frame, url}. They are
   // kept in sessionStorage, so a reload while offline shows and sends them again, once.
   var outbox = [];
@@ -74,7 +77,7 @@
 
   function anonToken() { return localStorage.getItem(KEY + ":anon") || ""; }
   function query() {
-    var q = new URLSearchParams({ shopper: shopper, sig: sig, anon: anonToken(), after: "0" });
+    var q = new URLSearchParams({ shopper: shopper, sig: sig, anon: anonToken() });
     return q.toString();
   }
   // One outbox per shopper (a signed-in id, else this browser's anonymous id).
@@ -100,9 +103,7 @@
   function remember(key, value) { try { localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
   function loadRead() { lastRead = Number(localStorage.getItem(readKey()) || "0") || 0; }
   function markRead() {
-    var newest = 0;
-    Object.keys(state.seen).forEach(function (id) { newest = Math.max(newest, Number(id)); });
-    if (newest > lastRead) { lastRead = newest; remember(readKey(), String(newest)); }
+    if (state.top > lastRead) { lastRead = state.top; remember(readKey(), String(lastRead)); }
     state.unread = 0; setBadge();
   }
   function setBadge() {
@@ -169,8 +170,8 @@
   function hideTyping() { clearTimeout(state.typingTimer); typing.classList.remove("dxr-on"); }
 
   function render(m, replay) {
-    if (state.seen[m.id]) return;
-    state.seen[m.id] = true;
+    if (m.seq <= state.seq) return;  // shown already: a replay overlapping a live copy
+    state.seq = m.seq; state.top = Math.max(state.top, m.id);
     var stick = nearBottom() || m.sender === "shopper";
     var row = bubble(m.sender, m.text, m.attachment, m.agent);
     row.dataset.id = String(m.id);
@@ -257,6 +258,8 @@
   }
   function setStatus(text, kind) { status.textContent = text; status.className = "dxr-status dxr-" + kind; }
   function modeText(mode) { return mode === "human" ? "人工客服服务中" : "智能客服小助手"; }
+  // Drop this socket and open another one that resumes after the last message shown.
+  function resume(ws) { state.ws = null; ws.close(); connect(); }
   function connect() {
     if (state.timer) { clearTimeout(state.timer); state.timer = null; }
     if (state.ws && state.ws.readyState < 2) return;  // connecting or open already
@@ -264,26 +267,35 @@
     var ws = new WebSocket(base.replace(/^http/, "ws") + "/ws?v=2");
     state.ws = ws;
     ws.onopen = function () {
-      ws.send(JSON.stringify({ type: "hello", shopper: shopper, sig: sig, anon: anonToken(), after: 0 }));
+      ws.send(JSON.stringify({ type: "hello", shopper: shopper, sig: sig, anon: anonToken(), after_seq: state.seq }));
       outbox.forEach(transmit);
     };
     ws.onmessage = function (event) {
       var data;
+      if (state.ws !== ws) return;
       try { data = JSON.parse(event.data); } catch (e) { return; }
       if (data.type === "welcome") {
         state.retry = RETRY_FIRST;
         if (data.anon) { remember(KEY + ":anon", data.anon); save(); loadRead(); }
+        var who = data.anonymous ? data.anon : "";
+        // Another conversation than the one shown (the signature expired: anonymous now):
+        // its numbers start afresh, so read it from its start.
+        if (state.seq && who !== state.who) { state.who = who; state.seq = 0; resume(ws); return; }
+        state.who = who;
         if (!state.stated) setStatus(modeText(data.mode), data.mode);
       } else if (data.type === "history") {
-        // A browser that never had this chat open has read nothing, but owes nothing
-        // either: the history it finds is not "unread".
-        if (!lastRead && data.messages.length) {
+        // After a resume, what was missed; else the recent history. A browser that never
+        // had this chat open has read nothing, but owes nothing either: the history it
+        // finds first is not "unread".
+        var first = !state.seq;
+        if (first && !lastRead && data.messages.length) {
           lastRead = data.messages[data.messages.length - 1].id; remember(readKey(), String(lastRead));
         }
-        data.messages.forEach(function (m) { render(m, true); });
+        data.messages.forEach(function (m) { render(m, first); });
         if (state.open) { toBottom(); markRead(); }
       }
-      else if (data.type === "message") { render(data.message, false); }
+      // A number skipped: that message never reached this socket; resume after the last one.
+      else if (data.type === "message") { if (state.seq && data.message.seq > state.seq + 1) resume(ws); else render(data.message, false); }
       else if (data.type === "ack") { forget(data.client_id); settle(data.client_id, data.id); }
       else if (data.type === "typing") { showTyping(data.who); }
       else if (data.type === "state") { state.stated = true; setStatus(data.text, data.state); }

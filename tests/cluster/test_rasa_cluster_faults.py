@@ -21,16 +21,15 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
 import pytest
 
 from handoff.gateway.channel_signature import SIGNATURE_HEADER, channel_signature
-from tests.cluster.rasa_cluster import RasaCluster, start_rasa_cluster
-from tests.cluster.services import PostgresServer, RedisServer
-from tests.servers import Servers, missing_prerequisite
+from tests.cluster.rasa_cluster import RasaCluster
+from tests.cluster.services import PostgresServer
+from tests.servers import Servers
 
 pytestmark = pytest.mark.slow
 
@@ -46,20 +45,6 @@ BACK_WITHIN_SECONDS = 30.0
 STALL_SECONDS = 70.0
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=240)
 FORK_SIGNS = ("InMemoryTrackerStore", "Falling back")
-
-
-@pytest.fixture(scope="module")
-def cluster(
-    tmp_path_factory: pytest.TempPathFactory,
-    postgres_server: PostgresServer,
-    redis_server: RedisServer,
-) -> Iterator[RasaCluster]:
-    reason = missing_prerequisite()
-    if reason:
-        pytest.skip(reason)
-    folder = tmp_path_factory.mktemp("rasa-cluster")
-    tracker_url = postgres_server.create_database("rasa_cluster")
-    yield from start_rasa_cluster(folder, tracker_url, redis_server.url())
 
 
 async def say(
