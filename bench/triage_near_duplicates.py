@@ -103,8 +103,10 @@ def main() -> int:
             if text in known or text in seen:
                 print(f"{path.name}: duplicate of a training line: {text[:60]}")
             elif similarity >= args.threshold:
-                print(f"{path.name}: {similarity:.2f} {text[:60]}\n{'':>{len(path.name) + 8}}~ "
-                      f"{nearest[:60]}")
+                print(
+                    f"{path.name}: {similarity:.2f} {text[:60]}\n{'':>{len(path.name) + 8}}~ "
+                    f"{nearest[:60]}"
+                )
             else:
                 kept.append(line)
                 seen.add(text)
