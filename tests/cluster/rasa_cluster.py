@@ -33,6 +33,8 @@ from tests.servers import (
 )
 
 CLUSTER_ENDPOINTS = ROOT / "bot" / "endpoints-cluster.yml"
+#: What Rasa logs when a tracker store fails and it goes on in memory (a silent fork).
+FORK_SIGNS = ("InMemoryTrackerStore", "Falling back")
 
 
 @dataclass
@@ -52,6 +54,37 @@ class RasaCluster:
 
     def logs(self) -> str:
         return "\n".join(log.read_text(errors="replace") for log in self.rasa_logs)
+
+
+def user_turns(events: list[dict[str, Any]]) -> list[str]:
+    """The shopper's texts in tracker order, after checking the events form whole turns.
+
+    Whole turns: every event's timestamp is at or after the one before it, and each
+    shopper message's turn ends (``action_listen``) before the next shopper message starts.
+    Two turns run at the same time, or saved over each other, break one or the other.
+    """
+    for before, after in zip(events, events[1:]):
+        assert after["timestamp"] >= before["timestamp"], (
+            "tracker events out of order",
+            [{k: e.get(k) for k in ("event", "name", "text", "timestamp")} for e in events],
+        )
+    texts: list[str] = []
+    listening = True
+    for event in events:
+        if event["event"] == "user":
+            assert listening, f"turn of {event.get('text')!r} began inside another turn"
+            texts.append(event.get("text") or "")
+            listening = False
+        elif event["event"] == "action" and event.get("name") == "action_listen":
+            listening = True
+    assert listening, "the last turn never finished"
+    return texts
+
+
+def assert_no_fork(cluster: RasaCluster) -> None:
+    logs = cluster.logs()
+    for sign in FORK_SIGNS:
+        assert sign not in logs, f"Rasa fell back to an in-memory tracker ({sign!r})"
 
 
 def cluster_endpoints(folder: Path, actions_secret: str) -> Path:

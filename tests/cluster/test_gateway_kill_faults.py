@@ -31,35 +31,25 @@ import statistics
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
-import aiohttp
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from handoff.chat_models import Message
-from handoff.db import make_session_factory, prepare_database
-from handoff.gateway.identity import Identity, sign_shopper
+from handoff.gateway.identity import Identity
 from tests.cluster.gateway_cluster import (
-    GATEWAY_SECRET,
     GatewayProcess,
     Nginx,
-    missing_nginx,
-    running_gateways,
-    running_nginx,
 )
 from tests.cluster.live_clients import ResumingWidget
-from tests.cluster.rasa_cluster import RasaCluster
-from tests.cluster.services import PostgresServer, RedisServer
-from tests.servers import free_port
+from tests.cluster.shop_layout import settled, transcript, widget_for
 
 pytestmark = pytest.mark.slow
 
 #: The run: how many kills, how far apart (the issue: every 60 s), how many shoppers, and how
-#: often each writes. The defaults take about four minutes; CLUSTER_KILLS=10 runs longer.
-KILLS = int(os.environ.get("CLUSTER_KILLS", "3"))
+#: often each writes. The defaults (one kill of each gateway) take about three minutes;
+#: CLUSTER_KILLS=10 runs longer.
+KILLS = int(os.environ.get("CLUSTER_KILLS", "2"))
 KILL_EVERY = float(os.environ.get("CLUSTER_KILL_EVERY", "60"))
 SHOPPERS = int(os.environ.get("CLUSTER_KILL_SHOPPERS", "20"))
 WRITE_EVERY = 3.0  # seconds, ±20% (the per-shopper limit is 20 messages in 20 s)
@@ -68,72 +58,6 @@ SETTLE_SECONDS = 240.0
 #: A cut socket must be showing messages again within this (nginx moves it to the survivor).
 RESUME_BOUND = 30.0
 log = logging.getLogger(__name__)
-
-
-@pytest.fixture(scope="module")
-def shop_database(postgres_server: PostgresServer) -> Iterator[tuple[str, sessionmaker[Session]]]:
-    url = postgres_server.create_database(driver="psycopg")
-    engine = prepare_database(url)
-    try:
-        yield url, make_session_factory(engine)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def layout(
-    tmp_path_factory: pytest.TempPathFactory,
-    cluster: RasaCluster,
-    tracker_url: str,
-    shop_database: tuple[str, sessionmaker[Session]],
-    redis_server: RedisServer,
-) -> Iterator[tuple[Nginx, list[GatewayProcess]]]:
-    """nginx, and two gateways whose RASA_URL is nginx's way to the two Rasa servers."""
-    reason = missing_nginx()
-    if reason:
-        pytest.skip(reason)
-    redis_server.start()  # a test of another module may have left it stopped
-    folder = tmp_path_factory.mktemp("gateway-kill")
-    rasa_port = free_port()
-    rasa_ports = [int(s.rasa_url.rsplit(":", 1)[1]) for s in cluster.servers]
-    urls = [f"http://127.0.0.1:{rasa_port}"] * 2
-    secrets = cluster.servers[0].secrets
-    database_url, _ = shop_database
-    with (
-        running_gateways(
-            folder, secrets, database_url, redis_server.url(), urls, tracker_url
-        ) as gateways,
-        running_nginx([g.port for g in gateways], rasa_ports, rasa_port) as nginx,
-    ):
-        yield nginx, gateways
-
-
-def transcript(factory: sessionmaker[Session], conversation_id: str) -> list[Message]:
-    with factory() as session:
-        query = select(Message).where(Message.conversation_id == conversation_id)
-        return list(session.scalars(query.order_by(Message.seq)))
-
-
-def widget_for(nginx: Nginx, shopper: str, address: str) -> ResumingWidget:
-    """``shopper``'s widget, connecting through nginx from the loopback ``address``."""
-    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(address, 0)))
-    expires = int(time.time()) + 3 * 3600
-    credentials = {
-        "shopper": shopper,
-        "sig": sign_shopper(GATEWAY_SECRET.encode(), shopper, expires),
-    }
-    ws_url = nginx.url.replace("http", "ws", 1) + "/ws?v=2"
-    return ResumingWidget(session, ws_url, nginx.url, credentials)
-
-
-def settled(widget: ResumingWidget, stored: list[Message]) -> bool:
-    """Everything written is stored and routed, and the screen is the stored conversation."""
-    shown = [(m["seq"], m["id"]) for m in widget.screen]
-    return (
-        not widget.outbox
-        and all(m.routed_at is not None for m in stored if m.sender == "shopper")
-        and shown == [(m.seq, m.id) for m in stored]
-    )
 
 
 def test_killing_a_gateway_every_minute_loses_and_repeats_nothing(
@@ -150,7 +74,7 @@ def test_killing_a_gateway_every_minute_loses_and_repeats_nothing(
     async def scenario() -> list[ResumingWidget]:
         loop = asyncio.get_running_loop()
         widgets = [
-            widget_for(nginx, shopper, f"127.0.{1 + n // 200}.{2 + n % 200}").start()
+            widget_for(nginx.url, shopper, f"127.0.{1 + n // 200}.{2 + n % 200}").start()
             for n, shopper in enumerate(shoppers)
         ]
         await asyncio.wait_for(asyncio.gather(*(w.shown_once.wait() for w in widgets)), 120)

@@ -1,10 +1,9 @@
 """Two real Rasa servers on a real PostgreSQL (tracker store) and Redis (lock store), attacked.
 
-Issue 14's fault tests for the Rasa side, on one stack for the module (starting Rasa costs
-most of a minute):
+Issue 14's fault tests for the Rasa side, on the package's Rasa pair (starting Rasa costs
+most of a minute); test 1, bursts through two gateways onto both servers, is in
+``test_gateway_burst_faults.py``:
 
-1. many conversations sending bursts to both servers at once: 0 tracker events lost,
-   reordered or duplicated;
 4. PostgreSQL stopped with ``-m immediate`` under load, started again: served again within
    30 s, 0 acknowledged messages lost, 0 silent forks (no in-memory fallback, ever);
 5. an action that takes 70 s (the action server stalled with SIGSTOP: a real, slow action
@@ -27,16 +26,12 @@ import aiohttp
 import pytest
 
 from handoff.gateway.channel_signature import SIGNATURE_HEADER, channel_signature
-from tests.cluster.rasa_cluster import RasaCluster
+from tests.cluster.rasa_cluster import RasaCluster, assert_no_fork, user_turns
 from tests.cluster.services import PostgresServer
 from tests.servers import Servers
 
 pytestmark = pytest.mark.slow
 
-#: Test 1: conversations, messages per burst (sent at once, alternating servers).
-CONVERSATIONS = int(os.environ.get("CLUSTER_TEST_CONVERSATIONS", "1000"))
-BURST = 2
-CONCURRENT_CONVERSATIONS = 40
 #: Test 4: conversations chatting while PostgreSQL goes down for OUTAGE_SECONDS.
 CHATTERS = 20
 OUTAGE_SECONDS = 5.0
@@ -44,7 +39,6 @@ BACK_WITHIN_SECONDS = 30.0
 #: Test 5: how long the action server stalls (Rasa's own lock lifetime is 60 s).
 STALL_SECONDS = 70.0
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=240)
-FORK_SIGNS = ("InMemoryTrackerStore", "Falling back")
 
 
 async def say(
@@ -64,28 +58,6 @@ async def say(
         return replies
 
 
-def user_turns(events: list[dict[str, Any]]) -> list[str]:
-    """The shopper's texts in tracker order, after checking the events form whole turns.
-
-    Whole turns: every event's timestamp is at or after the one before it, and each
-    shopper message's turn ends (``action_listen``) before the next shopper message starts.
-    Two turns run at the same time, or saved over each other, break one or the other.
-    """
-    timestamps = [event["timestamp"] for event in events]
-    assert timestamps == sorted(timestamps), "tracker events out of order"
-    texts: list[str] = []
-    listening = True
-    for event in events:
-        if event["event"] == "user":
-            assert listening, f"turn of {event.get('text')!r} began inside another turn"
-            texts.append(event.get("text") or "")
-            listening = False
-        elif event["event"] == "action" and event.get("name") == "action_listen":
-            listening = True
-    assert listening, "the last turn never finished"
-    return texts
-
-
 def test_the_turn_check_catches_overlapping_and_lost_turns() -> None:
     """What the checks below look for: a turn begun inside another, events out of order."""
     listen = {"event": "action", "name": "action_listen"}
@@ -101,49 +73,6 @@ def test_the_turn_check_catches_overlapping_and_lost_turns() -> None:
         user_turns(overlapped)
     with pytest.raises(AssertionError, match="out of order"):
         user_turns([whole[0], whole[2], whole[1], whole[3]])
-
-
-def assert_no_fork(cluster: RasaCluster) -> None:
-    logs = cluster.logs()
-    for sign in FORK_SIGNS:
-        assert sign not in logs, f"Rasa fell back to an in-memory tracker ({sign!r})"
-
-
-def test_bursts_on_both_servers_lose_reorder_and_duplicate_nothing(cluster: RasaCluster) -> None:
-    run = uuid.uuid4().hex[:6]
-
-    async def conversation(session: aiohttp.ClientSession, number: int) -> tuple[str, set[str]]:
-        sender = f"burst-{run}-{number}"
-        texts = [f"你好 {number} 第{k}句" for k in range(BURST)]
-        replies = await asyncio.gather(
-            *(
-                say(session, cluster.servers[k % len(cluster.servers)], sender, text)
-                for k, text in enumerate(texts)
-            )
-        )
-        return sender, {text for text, reply in zip(texts, replies) if reply}
-
-    async def everyone() -> list[tuple[str, set[str]]]:
-        limit = asyncio.Semaphore(CONCURRENT_CONVERSATIONS)
-
-        async def bounded(session: aiohttp.ClientSession, number: int) -> tuple[str, set[str]]:
-            async with limit:
-                return await conversation(session, number)
-
-        async with aiohttp.ClientSession(timeout=REQUEST_TIMEOUT) as session:
-            return await asyncio.gather(*(bounded(session, n) for n in range(CONVERSATIONS)))
-
-    started = time.monotonic()
-    results = asyncio.run(everyone())
-    elapsed = time.monotonic() - started
-    print(f"\n{CONVERSATIONS * BURST} turns on {len(cluster.servers)} servers in {elapsed:.0f} s")
-
-    answered = sum(len(acknowledged) for _, acknowledged in results)
-    assert answered == CONVERSATIONS * BURST  # every turn answered
-    for sender, acknowledged in results:
-        texts = user_turns(cluster.tracker_events(sender))
-        assert sorted(texts) == sorted(acknowledged), sender  # none lost, none twice
-    assert_no_fork(cluster)
 
 
 def test_postgres_immediate_stop_under_load_loses_no_acknowledged_message(
