@@ -35,11 +35,17 @@ def widget_for(base_url: str, shopper: str, address: str) -> ResumingWidget:
     return ResumingWidget(session, ws_url, base_url, credentials)
 
 
-def settled(widget: ResumingWidget, stored: list[Message]) -> bool:
-    """Everything written is stored and routed, and the screen is the stored conversation."""
+def settled(widget: ResumingWidget, stored: list[Message], quiet: bool | None = None) -> bool:
+    """Everything written is stored and routed, and the screen is the stored conversation.
+
+    ``quiet`` is whether the outbox was empty *before* ``stored`` was read (default: now).
+    While the read runs in a thread the widget goes on reading its socket, and an ack that
+    arrives meanwhile empties the outbox of a message the read missed: checked afterwards, a
+    stale read would look complete.
+    """
     shown = [(m["seq"], m["id"]) for m in widget.screen]
     return (
-        not widget.outbox
+        (not widget.outbox if quiet is None else quiet)
         and all(m.routed_at is not None for m in stored if m.sender == "shopper")
         and shown == [(m.seq, m.id) for m in stored]
     )

@@ -111,10 +111,11 @@ def test_killing_a_gateway_every_minute_loses_and_repeats_nothing(
         await asyncio.gather(killer(), *(shopper(w) for w in widgets))
         deadline = time.monotonic() + SETTLE_SECONDS
         while time.monotonic() < deadline:
+            quiet = [not w.outbox for w in widgets]
             stored = await loop.run_in_executor(
                 None, lambda: [transcript(factory, c) for c in conversations]
             )
-            if all(settled(w, s) for w, s in zip(widgets, stored)):
+            if all(settled(w, s, q) for w, s, q in zip(widgets, stored, quiet)):
                 break
             await asyncio.sleep(1.0)
         for widget in widgets:
