@@ -28,10 +28,17 @@ THRESHOLD = 0.28
 
 
 def bigrams(text: str) -> frozenset[str]:
-    """Character bigrams of the normalised text's letters, digits and Chinese characters."""
-    from triage_model.normalize import normalize
+    """Character bigrams of the normalised text's letters, digits and Chinese characters.
 
-    kept = [ch for ch in normalize(text) if ch.isalnum()]
+    Placeholders (ORDERNO, PHONENO, …) are left out: they stand for a number, not for what
+    happened, and their letters made any message with an order number look like a copy of
+    the held-out message that is only "订单号 4410295837162" (about 100 of 650 lines of one
+    writer were dropped for that alone).
+    """
+    from triage_model.normalize import PLACEHOLDERS, normalize
+
+    words = [word for word in normalize(text).split() if word not in PLACEHOLDERS]
+    kept = [ch for ch in "".join(words) if ch.isalnum()]
     return frozenset(a + b for a, b in zip(kept, kept[1:]))
 
 

@@ -12,8 +12,7 @@ from typing import Any, TextIO
 from triage_model.artefact import DEFAULT_ROOT, default_model_dir
 from triage_model.chat_turns import DEFAULT_INTENTS_DIR
 from triage_model.dataset import (
-    DEFAULT_HELDOUT_DIR,
-    DEFAULT_REALISTIC_DIR,
+    DEFAULT_EVALUATION_DIRS,
     DEFAULT_TRAIN_DIR,
     DatasetError,
 )
@@ -55,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=None,
         help="folders never trained on: their texts are left out "
-        f"(default {DEFAULT_HELDOUT_DIR} and {DEFAULT_REALISTIC_DIR})",
+        f"(default {', '.join(map(str, DEFAULT_EVALUATION_DIRS))})",
     )
 
     evaluate = commands.add_parser("evaluate", help="score a model on the held-out file")
@@ -65,8 +64,8 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         action="append",
         default=None,
-        help=f"held-out folder or file, repeatable (default {DEFAULT_HELDOUT_DIR} and "
-        f"{DEFAULT_REALISTIC_DIR}, each reported on its own)",
+        help="held-out folder or file, repeatable (default "
+        f"{', '.join(map(str, DEFAULT_EVALUATION_DIRS))}, each reported on its own)",
     )
     evaluate.add_argument("--reports", type=Path, default=Path("reports/triage"))
     evaluate.add_argument("--quiet", action="store_true", help="omit the misclassified list")
@@ -154,9 +153,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from triage_model.evaluation import evaluate
 
     model = _load(args.model)
-    sources = args.data or [
-        path for path in (DEFAULT_HELDOUT_DIR, DEFAULT_REALISTIC_DIR) if path.exists()
-    ]
+    sources = args.data or [path for path in DEFAULT_EVALUATION_DIRS if path.exists()]
     for number, source in enumerate(sources):
         evaluation = evaluate(model, load_examples([source]), args.reports, source.stem)
         text = evaluation.text
@@ -175,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
         from triage_model.training import train
 
         intents = None if str(args.intents) == "none" else args.intents
-        held_out = tuple(args.held_out or (DEFAULT_HELDOUT_DIR, DEFAULT_REALISTIC_DIR))
+        held_out = tuple(args.held_out or DEFAULT_EVALUATION_DIRS)
         train(
             data_dir=args.data,
             out_root=args.out,

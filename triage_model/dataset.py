@@ -26,6 +26,11 @@ DEFAULT_TRAIN_DIR = Path("nlu_data/triage/train")
 DEFAULT_HELDOUT_DIR = Path("nlu_data/triage/heldout")
 #: Real-style messages by a writer who never saw the training data: never trained on.
 DEFAULT_REALISTIC_DIR = Path("nlu_data/triage/realistic")
+#: Complaints by writers whose other files were trained on, or not at all, kept back as a
+#: second check of generalisation (writer E's careful web-chat style): never trained on.
+DEFAULT_UNSEEN_DIR = Path("nlu_data/triage/unseen_writers")
+#: Everything ``train`` leaves out and ``evaluate`` reports, each folder on its own.
+DEFAULT_EVALUATION_DIRS = (DEFAULT_HELDOUT_DIR, DEFAULT_REALISTIC_DIR, DEFAULT_UNSEEN_DIR)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from triage_model.chat_turns import read_intent_examples
-from triage_model.dataset import DatasetError, Example, load_examples
+from triage_model.dataset import (
+    DEFAULT_EVALUATION_DIRS,
+    DEFAULT_UNSEEN_DIR,
+    DatasetError,
+    Example,
+    load_examples,
+)
 from triage_model.labels import CATEGORIES, TRIGGERS
 from triage_model.training import training_examples
 
@@ -131,3 +137,12 @@ def test_a_bad_line_names_its_file_and_line(tmp_path: Path) -> None:
     )
     with pytest.raises(DatasetError, match=r"bad.jsonl:1: category"):
         load_examples([tmp_path])
+
+
+def test_unseen_writers_never_leak_into_training() -> None:
+    """Writer E's complaints are a second check of generalisation: none is trained on, and
+    ``train`` leaves out by default whatever ``evaluate`` reports."""
+    unseen = load_examples([REPO / DEFAULT_UNSEEN_DIR])
+    assert len(unseen) >= 500 and all(e.is_complaint for e in unseen)
+    assert not {e.text for e in unseen} & {e.text for e in TRAIN}
+    assert DEFAULT_UNSEEN_DIR in DEFAULT_EVALUATION_DIRS
