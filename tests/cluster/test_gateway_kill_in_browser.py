@@ -155,7 +155,7 @@ def test_the_widget_rides_out_gateway_kills_and_shows_everything_once(
         # Reload: the same conversation, from the database, once.
         pages[width].reload()
         expect(pages[width].locator(".dxr-panel")).to_be_visible()
-        expect(pages[width].locator(".dxr-msg")).to_have_count(len(stored))
+        expect(pages[width].locator(".dxr-msg .dxr-text")).to_have_count(len(stored))
         assert shown(pages[width]) == stored
     for page in pages.values():
         page.context.close()
