@@ -30,18 +30,25 @@ from triage_model.trigger_urgency import PerTriggerModels
 @dataclass(frozen=True)
 class _Vectorizer:
     analyzer: Callable[[str], list[str]]
-    vocabulary: dict[str, int]
-    idf: FloatArray
+    #: token -> (its column, its idf): one dictionary look-up per distinct token.
+    terms: dict[str, tuple[int, float]]
     offset: int
 
     def add_features(self, text: str, indices: list[int], values: list[float]) -> None:
-        counts = Counter(t for t in self.analyzer(text) if t in self.vocabulary)
-        if not counts:
+        # Counting the whole token list is done in C; looking up only the distinct tokens
+        # afterwards is about a third fewer Python steps than filtering every token first.
+        terms = self.terms
+        columns, weights = [], []
+        for token, n in Counter(self.analyzer(text)).items():
+            term = terms.get(token)
+            if term is not None:
+                columns.append(term[0])
+                weights.append((1.0 + math.log(n)) * term[1])
+        if not columns:
             return
-        columns = [self.vocabulary[t] for t in counts]
-        weights = [(1.0 + math.log(n)) * self.idf[c] for c, n in zip(columns, counts.values())]
         norm = math.sqrt(sum(w * w for w in weights)) or 1.0
-        indices.extend(self.offset + c for c in columns)
+        offset = self.offset
+        indices.extend(offset + c for c in columns)
         values.extend(w / norm for w in weights)
 
 
@@ -197,9 +204,10 @@ def compile_bundle(
             and vectorizer.use_idf
         ):
             return None
-        vocabulary = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
-        vectorizers.append(_Vectorizer(vectorizer.analyzer, vocabulary, vectorizer.idf_, offset))
-        offset += len(vocabulary)
+        idf = [float(x) for x in vectorizer.idf_]
+        terms = {str(k): (int(v), idf[int(v)]) for k, v in vectorizer.vocabulary_.items()}
+        vectorizers.append(_Vectorizer(vectorizer.analyzer, terms, offset))
+        offset += len(terms)
     category = _probability_model(category_model)
     urgency = _probability_model(urgency_model)
     trigger = (
