@@ -141,3 +141,31 @@ def test_a_file_on_stdin_is_answered_line_for_line(model: TriageModel, tmp_path:
     errors = [row for row in rows if "error" in row]
     assert all(row["error"]["code"] == "invalid_json" for row in errors)
     assert errors[0]["line"] == 4  # line numbers count the blank lines too
+
+
+def test_two_workers_answer_exactly_as_one(model: TriageModel, tmp_path: Path) -> None:
+    """Forked workers score batches side by side; the output is the same lines, in order."""
+    texts = ["快递三天没动了", "not json", "充电宝冒烟了 孩子手烫伤了", "😡", "退款还没到账"] * 400
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "\n".join(
+            json.dumps({"text": t, "n": i}, ensure_ascii=False) if t != "not json" else t
+            for i, t in enumerate(texts)
+        ),
+        encoding="utf-8",
+    )
+    outputs = []
+    for workers in ("1", "2"):
+        with source.open("rb") as handle:
+            result = subprocess.run(
+                [sys.executable, "-m", "triage_model", "predict", "--workers", workers],
+                stdin=handle,
+                capture_output=True,
+                cwd=REPO,
+                timeout=300,
+                check=False,
+            )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout.decode().splitlines())
+    assert len(outputs[0]) == len(texts)
+    assert outputs[0] == outputs[1]
