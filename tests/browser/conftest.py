@@ -59,19 +59,32 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     yield from run_stack(tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+#: For a page the test serves itself (``route.fulfill``): it has no address, and Chromium's
+#: local-network-access check would refuse its socket to the loopback gateway; a real
+#: storefront and the gateway share an origin or a listed one.
+OWN_PAGES_ARGS = ["--disable-features=LocalNetworkAccessChecks"]
+
+
+def chromium(extra_args: list[str] | None = None) -> Iterator[Any]:
+    """Debian's Chromium through Playwright for a fixture to yield from; skips, saying why,
+    where it is missing, and fails on CI (which installs it)."""
     if not CHROMIUM.exists():
         if os.environ.get("CI"):  # CI installs it (.ci/run): never let the journey skip there
             pytest.fail(f"no {CHROMIUM} on CI: .ci/run should have installed it")
         pytest.skip("no /usr/bin/chromium: run `make browser-deps` (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="run `make setup`")
+    args = [*CHROMIUM_ARGS, *(extra_args or [])]
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
         try:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from chromium()
 
 
 def new_page(browser: Any, dialogs: list[str]) -> Any:

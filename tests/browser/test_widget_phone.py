@@ -10,7 +10,6 @@ meant to be looked at.
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 import time
@@ -27,10 +26,10 @@ from handoff.gateway.identity import sign_shopper
 from handoff.gateway.pages import storefront_page
 from handoff.models import Case, HandoffEntry
 from tests.browser.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    OWN_PAGES_ARGS,
     STEP_MS,
     Stack,
+    chromium,
     give_order,
     log_in_demo_agent,
     new_page,
@@ -55,24 +54,8 @@ TIME = re.compile(r"^(\d{1,2}月\d{1,2}日 )?\d{2}:\d{2}$")
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Chromium as in conftest, but letting a page the test serves itself reach 127.0.0.1.
-
-    The test's storefront page comes from memory (``route.fulfill``), so it has no address
-    and Chromium's local-network-access check would refuse its socket to the loopback
-    gateway; a real storefront and the gateway share an origin or a listed one.
-    """
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"no {CHROMIUM} on CI: .ci/run should have installed it")
-        pytest.skip("no /usr/bin/chromium: run `make browser-deps` (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="run `make setup`")
-    args = [*CHROMIUM_ARGS, "--disable-features=LocalNetworkAccessChecks"]
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    """Chromium letting the page the test serves itself reach the loopback gateway."""
+    yield from chromium(OWN_PAGES_ARGS)
 
 
 def png(width: int = 64, height: int = 48) -> bytes:
@@ -88,8 +71,17 @@ def png(width: int = 64, height: int = 48) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
-def phone(browser: Any, width: int, base_url: str, shopper: str) -> Any:
-    """A phone-sized page on the demo storefront, signed in as ``shopper``."""
+def phone(
+    browser: Any,
+    width: int,
+    base_url: str,
+    shopper: str,
+    *,
+    secret: bytes = GATEWAY_SECRET,
+    path: str = SHOP_PATH,
+) -> Any:
+    """A phone-sized page on the demo storefront at ``base_url/path``, signed in as
+    ``shopper`` with the gateway's ``secret``."""
     context = browser.new_context(
         locale="zh-CN",
         viewport={"width": width, "height": PHONES[width]},
@@ -98,9 +90,9 @@ def phone(browser: Any, width: int, base_url: str, shopper: str) -> Any:
         has_touch=True,
     )
     context.set_default_timeout(STEP_MS)
-    page = storefront_page(shopper, sign_shopper(GATEWAY_SECRET, shopper, int(time.time()) + 3600))
+    page = storefront_page(shopper, sign_shopper(secret, shopper, int(time.time()) + 3600))
     context.route(
-        f"{base_url}/{SHOP_PATH}", lambda route: route.fulfill(body=page, content_type="text/html")
+        f"{base_url}/{path}", lambda route: route.fulfill(body=page, content_type="text/html")
     )
     return context.new_page()
 

@@ -12,7 +12,6 @@ widget itself instead of its Python double (``ResumingWidget``). Screenshots lan
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,17 +20,16 @@ from uuid import uuid4
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from handoff.gateway.identity import Identity, sign_shopper
-from handoff.gateway.pages import storefront_page
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, STEP_MS
+from handoff.gateway.identity import Identity
+from tests.browser.conftest import OWN_PAGES_ARGS, STEP_MS, chromium
 from tests.browser.screens import save_screen
+from tests.browser.test_widget_phone import PHONES, phone
 from tests.cluster.gateway_cluster import GATEWAY_SECRET, GatewayProcess, Nginx
 from tests.cluster.services import RedisServer
 from tests.cluster.shop_layout import transcript
 
 pytestmark = pytest.mark.slow
 
-PHONES = {320: 568, 390: 844}
 SHOP_PATH = "cluster-shop"
 INPUT = ".dxr-form input:not([type=file])"
 #: Written one by one; the second and third while a gateway has just been killed.
@@ -41,36 +39,7 @@ WORDS = ["你好", "你好，还在吗", "你好，我又来了", "谢谢"]
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Chromium letting the page the test serves itself reach the loopback nginx."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):  # CI installs it (.ci/run): never let the test skip there
-            pytest.fail(f"no {CHROMIUM} on CI: .ci/run should have installed it")
-        pytest.skip("no /usr/bin/chromium: run `make browser-deps` (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="run `make setup`")
-    args = [*CHROMIUM_ARGS, "--disable-features=LocalNetworkAccessChecks"]
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def phone(browser: Any, width: int, base_url: str, shopper: str) -> Any:
-    """A phone-sized page on a storefront served at nginx's origin, signed in as ``shopper``."""
-    context = browser.new_context(
-        locale="zh-CN",
-        viewport={"width": width, "height": PHONES[width]},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    context.set_default_timeout(STEP_MS)
-    signature = sign_shopper(GATEWAY_SECRET.encode(), shopper, int(time.time()) + 3600)
-    page = storefront_page(shopper, signature)
-    context.route(
-        f"{base_url}/{SHOP_PATH}", lambda route: route.fulfill(body=page, content_type="text/html")
-    )
-    return context.new_page()
+    yield from chromium(OWN_PAGES_ARGS)
 
 
 def shown(page: Any) -> list[str]:
@@ -93,7 +62,10 @@ def test_the_widget_rides_out_gateway_kills_and_shows_everything_once(
     _, factory = shop_database
     run = uuid4().hex[:6]
     shoppers = {width: f"cluster-phone-{width}-{run}" for width in PHONES}
-    pages = {w: phone(browser, w, nginx.url, shopper) for w, shopper in shoppers.items()}
+    pages = {
+        w: phone(browser, w, nginx.url, shopper, secret=GATEWAY_SECRET.encode(), path=SHOP_PATH)
+        for w, shopper in shoppers.items()
+    }
 
     def bot_answers(page: Any) -> int:
         return int(page.locator(".dxr-msg.dxr-bot").count())
