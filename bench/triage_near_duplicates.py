@@ -1,9 +1,9 @@
 """Training lines too close to an evaluation message: find them, or drop them from a file.
 
 ``.venv/bin/python bench/triage_near_duplicates.py FILE...`` lists every line of each FILE
-whose character-bigram Jaccard similarity to some line of ``nlu_data/triage/heldout`` or
-``nlu_data/triage/realistic`` is at least ``--threshold`` (0.28, the cut the second pass of
-issue 10 used: above it a pair is the same incident in other words; below it two messages
+whose character-bigram Jaccard similarity to some line of an evaluation folder
+(``nlu_data/triage/heldout``, ``realistic`` or ``unseen_writers``) is at least ``--threshold``
+(0.28, the cut the second pass of issue 10 used: above it a pair is the same incident in other words; below it two messages
 only share the domain's words, 退款 / 快递 / 客服). ``--drop`` rewrites each FILE without those
 lines. Exact duplicates of a training line in another file are dropped too (the loader
 refuses them). The comparison is on normalised text (Simplified, half-width, placeholders),
@@ -22,7 +22,11 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-EVALUATION = (REPO / "nlu_data/triage/heldout", REPO / "nlu_data/triage/realistic")
+EVALUATION = (
+    REPO / "nlu_data/triage/heldout",
+    REPO / "nlu_data/triage/realistic",
+    REPO / "nlu_data/triage/unseen_writers",
+)
 TRAIN = REPO / "nlu_data/triage/train"
 THRESHOLD = 0.28
 
