@@ -3,11 +3,12 @@
 ``.venv/bin/python bench/triage_near_duplicates.py FILE...`` lists every line of each FILE
 whose character-bigram Jaccard similarity to some line of an evaluation folder
 (``nlu_data/triage/heldout``, ``realistic`` or ``unseen_writers``) is at least
-``--threshold`` (0.28, the cut the second pass of issue 10 used: above it a pair is the
-same incident in other words; below it two messages only share the domain's words,
-退款 / 快递 / 客服). ``--drop`` rewrites each FILE without those lines. Exact duplicates of a training line in another file are dropped too (the loader
-refuses them). The comparison is on normalised text (Simplified, half-width, placeholders),
-so a Traditional copy of a held-out message is caught as well.
+``--threshold`` (0.28, the cut the second pass of issue 10 used: above it a pair is the same
+incident in other words; below it two messages only share the domain's words, 退款 / 快递 / 客服).
+``--drop`` rewrites each FILE without those lines. Exact duplicates of a training line in
+another file are dropped too (the loader refuses them). The comparison is on normalised text
+(Simplified, half-width, placeholders), so a Traditional copy of a held-out message is
+caught as well.
 
 A new writer's file goes through this before it is trained on, so that none of its lines
 makes a held-out figure look better than the model is (README "Training data").
