@@ -5,15 +5,15 @@ and the surge detector a real baseline. The supervisor (the demo agent holds eve
 reads 报表 (seven charts drawn, a CSV downloaded) and keeps 警报 open while ``python -m
 handoff simulate`` sends signed shoppers through the widget's WebSocket with a surge on the
 soy-milk maker; the gateway's surge scan raises the alert, which appears on the page; the
-supervisor declares the incident, approving the message; the demo shopper (who owns a
-soy-milk maker order) writes in the storefront widget and is told it; the supervisor closes
+supervisor declares the incident, approving the message; a shopper of this test who owns a
+soy-milk maker order writes in the storefront widget and is told it; the supervisor closes
 the incident with a summary and improvements. Then 回访: a seeded shopper whose follow-up is
 due (listed on 回访) opens the widget, is asked whether the problem is solved, answers "not
-yet", and the case is reopened, off the call list and on 警报. That shopper's page is the
+yet", and the case is reopened, off the call list and on 警报. Both shoppers' page is the
 shop's own site on another origin (a small server in the test), embedding the widget.
 
 Screenshots at 1366 and 1024 px (console) and 390 px (widget) under ``reports/screens/``.
-Cost: the stack's start (1-3 min on a loaded machine) plus 2-4 minutes.
+Cost: 2-4 minutes on the folder's shared stack.
 """
 
 from __future__ import annotations
@@ -21,29 +21,33 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from handoff.gateway.identity import sign_shopper
-from handoff.gateway.pages import storefront_page
 from handoff.supervision_models import Followup
-from tests.browser.conftest import STEP_MS, Stack, log_in_demo_agent, new_page, run_stack
-from tests.servers import free_port
+from tests.browser.conftest import (
+    GATEWAY_SECRET,
+    STEP_MS,
+    ShopSite,
+    Stack,
+    give_order,
+    log_in_demo_agent,
+    new_page,
+)
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "reports" / "screens"
-SECRET = "browser-test-secret"  # tests/servers.py gives the gateway this secret
 PRODUCT = "九阳 破壁豆浆机 D2"
+#: The affected shopper's own soy-milk maker order (the demo shopper has one too, but other
+#: journeys on the shared stack talk as the demo shopper).
+AFFECTED_ORDER = "2024120245900459"
 MESSAGE = "我们已经注意到部分豆浆机漏水的问题，正在加急处理，可以直接为您换新或退款。"
 #: How long the surge may take to show on 警报: simulate's shoppers each need a few Rasa
 #: turns, and the machine may be loaded.
@@ -56,7 +60,10 @@ def _command(*args: str) -> list[str]:
 
 
 def _env(stack: Stack) -> dict[str, str]:
-    return os.environ | {"DATABASE_URL": stack.servers.database_url, "HANDOFF_SECRET": SECRET}
+    return os.environ | {
+        "DATABASE_URL": stack.servers.database_url,
+        "HANDOFF_SECRET": GATEWAY_SECRET,
+    }
 
 
 def _shoot(page: Any, name: str, widths: tuple[int, ...] = WIDTHS) -> None:
@@ -68,54 +75,6 @@ def _shoot(page: Any, name: str, widths: tuple[int, ...] = WIDTHS) -> None:
         charts = page.locator(".echart")
         expect(page.locator(".echart[data-drawn=yes]")).to_have_count(charts.count())
         page.screenshot(path=str(SCREENS / f"journey-{name}-{width}.png"))
-
-
-class ShopSite:
-    """The shop's own site on another origin, embedding the widget for a signed-in shopper
-    the way README "Shop integration" shows (the shop is the outside world: the test plays
-    it). The gateway lists this origin in ``HANDOFF_ALLOWED_ORIGINS``."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.page = ""
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = site.page.encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def sign_in(self, shopper: str, gateway_url: str) -> None:
-        """Serve the storefront signed in as ``shopper``, with the gateway's widget."""
-        signature = sign_shopper(SECRET.encode(), shopper, int(time.time()) + 3600)
-        page = storefront_page(shopper, signature)
-        self.page = page.replace('src="/static/widget.js"', f'src="{gateway_url}/static/widget.js"')
-
-
-@pytest.fixture(scope="module")
-def shop_site() -> Iterator[ShopSite]:
-    site = ShopSite()
-    try:
-        yield site
-    finally:
-        site.server.shutdown()
-        site.server.server_close()
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, shop_site: ShopSite) -> Iterator[Stack]:
-    yield from run_stack(tmp_path_factory, {"HANDOFF_ALLOWED_ORIGINS": shop_site.origin})
 
 
 def _due_followup(stack: Stack) -> tuple[str, str]:
@@ -199,10 +158,13 @@ def test_reports_surge_incident_informed_shopper_summary_and_followup(
     expect(detail).to_contain_text(PRODUCT)
     expect(console.locator(".incident-item.active")).to_contain_text("处理中")
 
-    # An affected shopper (the demo shopper owns a soy-milk maker order) is told it.
+    # An affected shopper (one who owns a soy-milk maker order) is told it.
+    affected = f"soy-{uuid4().hex[:6]}"
+    give_order(stack.servers, affected, AFFECTED_ORDER, PRODUCT, "459.00")
+    shop_site.sign_in(affected, stack.gateway_url)
     shop = new_page(browser, dialogs)
     shop.set_viewport_size({"width": 390, "height": 844})
-    shop.goto(f"{stack.gateway_url}/")
+    shop.goto(shop_site.origin)
     shop.locator(".dxr-launcher").click()
     shop.locator(".dxr-form input:not([type=file])").fill("你好，我的豆浆机也漏水了")
     shop.locator(".dxr-send").click()
