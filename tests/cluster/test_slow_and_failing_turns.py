@@ -1,14 +1,16 @@
 """What a shopper sees when a real turn is slow, and when the tracker store fails under it.
 
-One real Rasa server on the cluster's configuration (``bot/endpoints-cluster.yml``: the
-PostgreSQL tracker store and the Redis ticket locks), its real action server, and the gateway
-in this process in front of them, with a widget socket:
+The first of the package's real Rasa servers (``tests/cluster/conftest.py``, on the cluster's
+configuration, ``bot/endpoints-cluster.yml``: the PostgreSQL tracker store and the Redis ticket
+locks), their real action server, and the gateway in this process in front of it, with a
+widget socket:
 
 - the action server stalled for 70 s (SIGSTOP: a real, slow action server; longer than the
   60 s the gateway used to wait): the widget keeps showing the bot typing, reads one kind
   稍等 line, then gets the real answer; no "failed" message while Rasa still ran the turn;
 - the tracker store's PostgreSQL stopped: the turn fails loudly, counted on Rasa's
-  ``/metrics`` (``shop_tracker_store_fallbacks_total``) and logged, and the shopper reads a
+  ``/metrics`` (``shop_tracker_store_fallbacks_total``) and logged once the store's retries
+  (``TRACKER_STORE_RETRY_SECONDS``, 20 s as configured) are spent, and the shopper reads a
   kind Chinese line asking to send again, never a silently forked conversation; once the
   database is back, the same conversation carries on.
 """
@@ -23,7 +25,7 @@ import secrets
 import signal
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -36,10 +38,9 @@ from handoff.gateway.app import make_app
 from handoff.gateway.identity import Identity
 from handoff.gateway.service import BOT_DOWN_ZH, BOT_SILENT_ZH, WAIT_NOTICE_ZH
 from handoff.gateway.settings import Settings
-from tests.cluster.rasa_cluster import RasaCluster, start_rasa_cluster
-from tests.cluster.services import PostgresServer, RedisServer
+from tests.cluster.rasa_cluster import RasaCluster
+from tests.cluster.services import PostgresServer
 from tests.gateway.conftest import SECRET, KeywordScreener, shopper_query
-from tests.servers import missing_prerequisite
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 GatewayClient = TestClient[web.Request, web.Application]
@@ -48,34 +49,10 @@ GatewayClient = TestClient[web.Request, web.Application]
 STALL_SECONDS = 70.0
 #: How long a frame may take to come on a loaded machine, beyond the stall.
 FRAME_SECONDS = 60.0
-METRICS_TOKEN = secrets.token_hex(12)
 FORK_SIGNS = ("InMemoryTrackerStore", "Falling back")
 FALLBACK_LINE = re.compile(
     r'^shop_tracker_store_fallbacks_total\{operation="(\w+)"\} ([0-9.e+]+)$', re.MULTILINE
 )
-
-
-@pytest.fixture(scope="module")
-def cluster(
-    tmp_path_factory: pytest.TempPathFactory,
-    postgres_server: PostgresServer,
-    redis_server: RedisServer,
-) -> Iterator[RasaCluster]:
-    reason = missing_prerequisite()
-    if reason:
-        pytest.skip(reason)
-    folder = tmp_path_factory.mktemp("slow-turns")
-    metrics = folder / "metrics"
-    metrics.mkdir()
-    tracker_url = postgres_server.create_database()
-    env = {
-        "TRACKER_STORE_RETRY_SECONDS": "1",  # an outage fails the turn quickly here
-        "METRICS_TOKEN": METRICS_TOKEN,
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
-    }
-    yield from start_rasa_cluster(
-        folder, tracker_url, redis_server.url(), rasa_servers=1, extra_env=env
-    )
 
 
 @pytest_asyncio.fixture
@@ -149,7 +126,7 @@ def fallbacks(cluster: RasaCluster) -> dict[str, float]:
     """``shop_tracker_store_fallbacks_total`` by operation, from Rasa's own ``/metrics``."""
     request = urllib.request.Request(
         f"{cluster.servers[0].rasa_url}/webhooks/rest/metrics",
-        headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+        headers={"Authorization": f"Bearer {cluster.servers[0].secrets['METRICS_TOKEN']}"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         body = response.read().decode()
@@ -210,7 +187,10 @@ async def test_a_tracker_store_outage_is_counted_logged_and_told_to_the_shopper(
         await asyncio.to_thread(postgres_server.stop, "immediate")
         try:
             await frames.ws.send_json({"type": "message", "client_id": "b", "text": "在吗"})
-            told = await frames.until(from_("system"))
+            # The store retries for 20 s, so the 稍等 notice (at 8 s) comes first.
+            told = await frames.until(
+                lambda f: from_("system")(f) and f["message"]["text"] != WAIT_NOTICE_ZH
+            )
             counted = await asyncio.to_thread(fallbacks, cluster)
         finally:
             await asyncio.to_thread(postgres_server.start)
