@@ -102,6 +102,7 @@ EXTRA_CANDIDATES: tuple[Candidate, ...] = (
     ),
     Candidate("words+chars + SVM C=0.25", "words+chars", lambda: _calibrated(_svm(0.25))),
     Candidate("words+chars + SVM C=1", "words+chars", lambda: _calibrated(_svm(1.0))),
+    Candidate("words+chars + SVM C=2", "words+chars", lambda: _calibrated(_svm(2.0))),
     Candidate("words+chars + SVM+LR soft vote", "words+chars", lambda: _svm_and_logistic()),
 )
 
