@@ -226,16 +226,14 @@ async def test_a_socket_that_never_reads_is_cut_and_others_barely_notice(
 
     without, with_ = p99(latencies[False]), p99(latencies[True])
     logging.getLogger(__name__).warning(
-        "p99 turn latency: %.3f s without, %.3f s with a socket that never reads (%d/%d turns)",
+        "turn latency without / with a socket that never reads: p99 %.3f / %.3f s, "
+        "median %.3f / %.3f s (%d/%d turns)",
         without,
         with_,
-        len(latencies[False]),
-        len(latencies[True]),
-    )
-    logging.getLogger(__name__).warning(
-        "median turn latency: %.3f s without, %.3f s with",
         statistics.median(latencies[False]),
         statistics.median(latencies[True]),
+        len(latencies[False]),
+        len(latencies[True]),
     )
     cuts = [r for r in caplog.records if "live view closed" in r.getMessage()]
     assert stuck_cut == [True, True], "the socket that never reads was not cut"
