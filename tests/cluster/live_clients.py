@@ -95,6 +95,29 @@ async def never_reading_socket(
     return reader, writer
 
 
+async def _server_frame(reader: asyncio.StreamReader) -> bytes:
+    """One unmasked frame from the server: its payload (the header parsed, nothing else)."""
+    head = await reader.readexactly(2)
+    length = head[1] & 0x7F
+    if length == 126:
+        length = struct.unpack("!H", await reader.readexactly(2))[0]
+    elif length == 127:
+        length = struct.unpack("!Q", await reader.readexactly(8))[0]
+    return await reader.readexactly(length)
+
+
+async def read_opening_and_leave(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    """Take the frames up to the opening history, then close: a tab that opens the same
+    conversation, gets the same replay, and leaves. The control for a socket that never
+    reads, so that only what never reading costs is compared (not the replay)."""
+    with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+        while b'"history"' not in (await _server_frame(reader))[:40]:
+            pass
+    writer.close()
+
+
 async def cut_by_server(reader: asyncio.StreamReader, limit_bytes: int) -> bool:
     """Read what the server left for us; True if it then closed the connection."""
     total = 0
