@@ -40,6 +40,10 @@ DEFAULT_INTERVAL_SECONDS: Final = 5.0
 DRAIN_SECONDS: Final = 30.0
 #: Pause before the background jobs start again after a failure (a database restarting).
 RESTART_SECONDS: Final = 5.0
+#: On shutdown: how long the jobs may finish what they are doing after the first cancel, and
+#: how long in all before the gateway stops waiting for them.
+GRACE_SECONDS: Final = 5.0
+GIVE_UP_SECONDS: Final = 30.0
 #: The hub topic the console's alert views wait on.
 ALERTS_TOPIC: Final = "alerts"
 
@@ -169,8 +173,35 @@ def background_jobs(
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_jobs(task)
 
     return context
+
+
+async def stop_jobs(
+    task: asyncio.Task[None],
+    grace_seconds: float = GRACE_SECONDS,
+    give_up_seconds: float = GIVE_UP_SECONDS,
+) -> bool:
+    """Cancel the jobs' task and wait for it to end; True if it did.
+
+    One cancel is not always enough: a procrastinate worker restarted while PostgreSQL was
+    coming back can lose the cancel somewhere in its start-up (it then waits for a stop
+    request forever), and the gateway's shutdown hung on it. So after ``grace_seconds`` (time
+    for a running tick to finish) the cancel is repeated every second, and after
+    ``give_up_seconds`` the task is left behind with an error in the log rather than
+    holding the process up.
+    """
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=grace_seconds)
+    while not done and loop.time() - started < give_up_seconds:
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=1.0)
+    if not done:
+        log.error("background jobs did not stop within %.0f s; leaving them", give_up_seconds)
+        return False
+    with contextlib.suppress(asyncio.CancelledError):
+        task.result()
+    return True

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from handoff.db import make_session_factory, prepare_database
 from handoff.deadlines import background
-from handoff.deadlines.background import run_background
+from handoff.deadlines.background import run_background, stop_jobs
 from tests.cluster.services import PostgresServer
 
 pytestmark = pytest.mark.asyncio
@@ -65,6 +65,40 @@ async def test_the_jobs_tick_again_after_postgresql_restarts(
         )
         assert not task.done()
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # Restarted after the outage, the worker is where a single cancel got lost and the
+        # gateway's shutdown hung (a clean-clone CI run waited an hour on it).
+        assert await stop_jobs(task), "the background jobs did not stop"
+
+
+async def test_a_lost_cancel_is_repeated_until_the_jobs_stop() -> None:
+    swallowed: list[int] = []
+
+    async def swallows_the_first_cancel() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:  # what a library did with our first cancel
+            swallowed.append(1)
+        await asyncio.sleep(3600)
+
+    task = asyncio.create_task(swallows_the_first_cancel())
+    await asyncio.sleep(0)
+    assert await stop_jobs(task, grace_seconds=0.2, give_up_seconds=5)
+    assert swallowed == [1] and task.cancelled()
+
+
+async def test_jobs_that_do_not_stop_are_left_behind_with_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    released = asyncio.Event()
+
+    async def stops_only_when_released() -> None:
+        while not released.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await released.wait()
+
+    task = asyncio.create_task(stops_only_when_released())
+    await asyncio.sleep(0)
+    assert not await stop_jobs(task, grace_seconds=0.1, give_up_seconds=1.5)
+    assert "did not stop" in caplog.text
+    released.set()
+    await task
