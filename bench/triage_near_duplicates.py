@@ -2,7 +2,7 @@
 
 ``.venv/bin/python bench/triage_near_duplicates.py FILE...`` lists every line of each FILE
 whose character-bigram Jaccard similarity to some line of an evaluation folder
-(``nlu_data/triage/heldout``, ``realistic`` or ``unseen_writers``) is at least
+(``nlu_data/triage/heldout``, ``realistic``, ``unseen_writers`` or ``rare_situations``) is at least
 ``--threshold`` (0.28, the cut the second pass of issue 10 used: above it a pair is the same
 incident in other words; below it two messages only share the domain's words, 退款 / 快递 / 客服).
 ``--drop`` rewrites each FILE without those lines. Exact duplicates of a training line in
@@ -27,6 +27,7 @@ EVALUATION = (
     REPO / "nlu_data/triage/heldout",
     REPO / "nlu_data/triage/realistic",
     REPO / "nlu_data/triage/unseen_writers",
+    REPO / "nlu_data/triage/rare_situations",
 )
 TRAIN = REPO / "nlu_data/triage/train"
 THRESHOLD = 0.28

@@ -29,8 +29,17 @@ DEFAULT_REALISTIC_DIR = Path("nlu_data/triage/realistic")
 #: Complaints by writers whose other files were trained on, or not at all, kept back as a
 #: second check of generalisation (writer E's careful web-chat style): never trained on.
 DEFAULT_UNSEEN_DIR = Path("nlu_data/triage/unseen_writers")
+#: The less common situations of online shopping (customs, an extra item shipped, delivery
+#: windows, cold chain, home installation, pre-sales, subscriptions, privacy on the label,
+#: questions before buying) by writer O, who never saw the training data: never trained on.
+DEFAULT_RARE_DIR = Path("nlu_data/triage/rare_situations")
 #: Everything ``train`` leaves out and ``evaluate`` reports, each folder on its own.
-DEFAULT_EVALUATION_DIRS = (DEFAULT_HELDOUT_DIR, DEFAULT_REALISTIC_DIR, DEFAULT_UNSEEN_DIR)
+DEFAULT_EVALUATION_DIRS = (
+    DEFAULT_HELDOUT_DIR,
+    DEFAULT_REALISTIC_DIR,
+    DEFAULT_UNSEEN_DIR,
+    DEFAULT_RARE_DIR,
+)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import pytest
 from triage_model.chat_turns import read_intent_examples
 from triage_model.dataset import (
     DEFAULT_EVALUATION_DIRS,
+    DEFAULT_RARE_DIR,
     DEFAULT_UNSEEN_DIR,
     DatasetError,
     Example,
@@ -146,3 +147,11 @@ def test_unseen_writers_never_leak_into_training() -> None:
     assert len(unseen) >= 500 and all(e.is_complaint for e in unseen)
     assert not {e.text for e in unseen} & {e.text for e in TRAIN}
     assert DEFAULT_UNSEEN_DIR in DEFAULT_EVALUATION_DIRS
+
+
+def test_the_rare_situations_never_leak_into_training() -> None:
+    """Writer O's less common situations are a third check: none is trained on."""
+    rare = load_examples([REPO / DEFAULT_RARE_DIR])
+    assert len(rare) >= 300 and {e.category for e in rare} == set(CATEGORIES)
+    assert not {e.text for e in rare} & {e.text for e in TRAIN}
+    assert DEFAULT_RARE_DIR in DEFAULT_EVALUATION_DIRS
