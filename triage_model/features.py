@@ -104,6 +104,13 @@ EXTRA_CANDIDATES: tuple[Candidate, ...] = (
     Candidate("words+chars + SVM C=1", "words+chars", lambda: _calibrated(_svm(1.0))),
     Candidate("words+chars + SVM C=2", "words+chars", lambda: _calibrated(_svm(2.0))),
     Candidate("words+chars + SVM+LR soft vote", "words+chars", lambda: _svm_and_logistic()),
+    Candidate(
+        "words+chars + Crammer-Singer SVM",
+        "words+chars",
+        lambda: _calibrated(
+            LinearSVC(C=0.5, class_weight="balanced", multi_class="crammer_singer", max_iter=5000)
+        ),
+    ),
 )
 
 
