@@ -2,7 +2,8 @@
 
 ``.venv/bin/python bench/triage_near_duplicates.py FILE...`` lists every line of each FILE
 whose character-bigram Jaccard similarity to some line of an evaluation folder
-(``nlu_data/triage/heldout``, ``realistic``, ``unseen_writers`` or ``rare_situations``) is at least
+(``nlu_data/triage/heldout``, ``realistic``, ``unseen_writers``, ``rare_situations`` or
+``unseen_real_style``) is at least
 ``--threshold`` (0.28, the cut the second pass of issue 10 used: above it a pair is the same
 incident in other words; below it two messages only share the domain's words, 退款 / 快递 / 客服).
 ``--drop`` rewrites each FILE without those lines. Exact duplicates of a training line in
@@ -12,6 +13,9 @@ caught as well.
 
 A new writer's file goes through this before it is trained on, so that none of its lines
 makes a held-out figure look better than the model is (README "Training data").
+``--against-training`` turns it round for a new *evaluation* file: its lines too close to a
+training line are the ones listed (and dropped), so the new slice measures what the model
+has not already seen in other words.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ EVALUATION = (
     REPO / "nlu_data/triage/realistic",
     REPO / "nlu_data/triage/unseen_writers",
     REPO / "nlu_data/triage/rare_situations",
+    REPO / "nlu_data/triage/unseen_real_style",
 )
 TRAIN = REPO / "nlu_data/triage/train"
 THRESHOLD = 0.28
@@ -86,6 +91,10 @@ def evaluation_texts() -> list[str]:
     return texts
 
 
+def training_texts() -> list[str]:
+    return sorted(other_training_texts(set()))
+
+
 def other_training_texts(exclude: set[Path]) -> set[str]:
     texts: set[str] = set()
     for path in sorted(TRAIN.glob("*.jsonl")):
@@ -102,9 +111,18 @@ def main() -> int:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
     parser.add_argument("--drop", action="store_true", help="rewrite the files without them")
+    parser.add_argument(
+        "--against-training",
+        action="store_true",
+        help="the files are a new evaluation slice: compare them with the training data",
+    )
     args = parser.parse_args()
-    index = NearestIndex(evaluation_texts())
-    known = other_training_texts({path.resolve() for path in args.files})
+    if args.against_training:
+        index = NearestIndex(training_texts())
+        known = set(index.texts)
+    else:
+        index = NearestIndex(evaluation_texts())
+        known = other_training_texts({path.resolve() for path in args.files})
     total_dropped = 0
     for path in args.files:
         kept: list[str] = []

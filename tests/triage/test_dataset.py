@@ -13,6 +13,7 @@ from triage_model.dataset import (
     DEFAULT_EVALUATION_DIRS,
     DEFAULT_RARE_DIR,
     DEFAULT_UNSEEN_DIR,
+    DEFAULT_UNSEEN_REAL_STYLE_DIR,
     DatasetError,
     Example,
     load_examples,
@@ -158,3 +159,12 @@ def test_the_rare_situations_never_leak_into_training() -> None:
     assert len(rare) >= 300 and {e.category for e in rare} == set(CATEGORIES)
     assert not {e.text for e in rare} & {e.text for e in TRAIN}
     assert DEFAULT_RARE_DIR in DEFAULT_EVALUATION_DIRS
+
+
+def test_the_unseen_real_style_writers_never_leak_into_training() -> None:
+    """Writers Y, Z and AA are a fourth check, the largest: none is trained on."""
+    unseen = load_examples([REPO / DEFAULT_UNSEEN_REAL_STYLE_DIR])
+    assert len(unseen) >= 1000 and {e.category for e in unseen} == set(CATEGORIES)
+    assert sum(e.urgency == "urgent" for e in unseen) >= 200
+    assert not {e.text for e in unseen} & {e.text for e in TRAIN}
+    assert DEFAULT_UNSEEN_REAL_STYLE_DIR in DEFAULT_EVALUATION_DIRS
