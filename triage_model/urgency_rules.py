@@ -86,7 +86,12 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p("safety_health", "poison", r"中毒|有毒|呕吐|上吐下泻|拉肚子|腹泻|肚子疼|食物中毒|甲醛超标"),
     _p("safety_health", "allergy", r"过敏|红肿|起疹|疹子|皮疹|起红点|烂脸|脸肿"),
     _p("safety_health", "doctor", r"送医|医院|就医|看医生|急诊|住院|挂号|诊所|吃药都"),
-    _p("safety_health", "swallow", r"误吞|吞下|吞了|吞进|卡喉|卡住喉咙|窒息|呛到"),
+    # Not money or an order that a system "ate" (钱被系统吞了, 付款被吞了).
+    _p(
+        "safety_health",
+        "swallow",
+        r"误吞|吞下|(?<!被)(?<!系统)(?<!你们)吞了|吞进|卡喉|卡住喉咙|窒息|呛到",
+    ),
     _p("safety_health", "battery", r"鼓包|电池.{0,4}(胀|变形|发烫)"),
     # 2. Threat to go outside.
     _p(
@@ -131,7 +136,13 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         r"(?<!东西)(?<!东西还)(?<!货)(?<!发的)不是我(本人)?.{0,2}(买|下|付|支付|操作|充|开通)"
         r"(?!.{0,3}的(型号|款|颜色|尺码|规格|东西|商品|货|那))",
     ),
-    _p("fraud_security", "scam", r"诈骗|冒充|假冒.{0,4}客服|假客服|钓鱼|骗钱"),
+    # 钓鱼 is phishing only with a link or a site (钓鱼竿 is a fishing rod); 以为是诈骗 says it
+    # was not one.
+    _p(
+        "fraud_security",
+        "scam",
+        r"(?<!以为是)(?<!以为)诈骗|冒充|假冒.{0,4}客服|假客服|钓鱼(网站|链接|短信|网址|页面|邮件)|骗钱",
+    ),
     # 骗子 / 被骗 are also what a shopper calls a product not as described (扩容盘 骗子).
     _p("fraud_security", "cheated", r"骗子|被骗|骗了"),
     _p(
@@ -169,7 +180,7 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         "duration",
         _NOT_AGE + r"(([三四五六七八九十几多3-9])个?多?(星期|礼拜|周)"
         r"|([一二两三四五六七八九十几多1-9]|一两)个多?月"
-        r"|[2-9][0-9]天)" + _ONGOING + r"|二十多?天|一个多月",
+        r"|[2-9][0-9]天)" + _ONGOING + "|" + _NOT_AGE + r"(二十多?天|一个多月)",
     ),
     _p(
         "repeated_failure",
@@ -192,7 +203,8 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         "large_loss",
         "expensive_lost",
         # 金 is gold, not 购物金 / 现金 / 返现金 / 押金 / 定金 / 金币 (store credit, deposits, points).
-        r"(手机|电脑|笔记本|iphone|ipad|相机|(?<!购物)(?<!现)(?<!返)(?<!积分)(?<!押)(?<!定)(?<!淘)金(?!币)"
+        # 手机 itself, not its film, case or stand (手机膜全碎了 is a few yuan).
+        r"(手机(?![膜壳套]|支架|贴膜)|电脑|笔记本|iphone|ipad|相机|(?<!购物)(?<!现)(?<!返)(?<!积分)(?<!押)(?<!定)(?<!淘)金(?!币)"
         r"|钻|首饰|手表|名表|项链|戒指|包包|奢侈品)"
         r".{0,10}(丢|丢了|丢失|弄丢|没了|找不到(?!入口|按钮|选项|页面|在哪)|不见了|被冒领|摔碎|碎了|报废)",
     ),
@@ -203,8 +215,10 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         "big_amount",
         # Seven digits and more are ids (a tax number, a card), not prices.
         # Not a count either: 快门数一万两千次.
+        # Nor a specification (25000pa) or the idiom 十万八千里 (a world apart).
         r"(NUM[56]|[几上一两三四五六七八九十]万)\s?(多)?"
-        r"(?![一二两三四五六七八九千百零\d]*\s?(毫安|mah|分|积分|步|字|粉|次|人|条|张))(元|块|rmb)?",
+        r"(?![一二两三四五六七八九千百零\d]*\s?(毫安|mah|分|积分|步|字|粉|次|人|条|张|pa|八千里))"
+        r"(元|块|rmb)?",
     ),
     _p(
         "large_loss",
@@ -229,7 +243,7 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "severe_distress",
         "threat",
-        r"弄死|杀了|砍死|同归于尽|拼了|找上门|报复|炸了你们|砸了你们|跟你们没完"
+        r"弄死|(?<!秒)杀了|砍死|同归于尽|拼了|找上门|报复|炸了你们|砸了你们|跟你们没完"
         r"|堵门|拉横幅|后果自负|别想好过|付出代价",
     ),
     # Despair without a threat: its own pattern (崩溃 is also what an app does).

@@ -148,3 +148,37 @@ def test_pattern_fires(text: str, pattern: str) -> None:
 )
 def test_look_alikes_of_repeated_failure_and_large_loss_do_not_fire(text: str) -> None:
     assert not (patterns(text) - {"safety_health.burn_smell"}), patterns(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Words that contain a trigger's word and mean something else.
+        "口红颜色跟试色差了十万八千里",  # an idiom, not a sum of money
+        "号称25000Pa吸力 地上的头发都吸不起来",  # a specification
+        "给我爸买的钓鱼竿 赠品没送",  # a fishing rod, not phishing
+        "我今天秒杀了一件 结果比原价还贵",  # a flash sale, not a killing
+        "收到的手机膜全碎了",  # a screen film, not the phone
+        "钱扣了订单还是待付款 被你们系统吞了？",  # money a system swallowed
+        "营销短信一天好几条 老人家还以为是诈骗",  # mistaken for a scam, not one
+        "助听器才戴了一个多月就没声音了",  # the product's age, not a wait
+    ],
+)
+def test_look_alike_words_fire_nothing(text: str) -> None:
+    assert not patterns(text), patterns(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("孩子吞了一颗纽扣电池", "safety_health.swallow"),
+        ("点了一个钓鱼链接 卡里的钱没了", "fraud_security.scam"),
+        ("收到短信说退款 一看是诈骗", "fraud_security.scam"),
+        ("你们再拖我就杀了你们", "severe_distress.threat"),
+        ("手机摔碎了 八千多买的", "large_loss.expensive_lost"),
+        ("贷了两万转给他 现在联系不上", "large_loss.big_amount"),
+        ("一个多月了还没退款", "repeated_failure.duration"),
+    ],
+)
+def test_the_real_trigger_words_still_fire(text: str, pattern: str) -> None:
+    assert pattern in patterns(text)
