@@ -41,7 +41,7 @@ def main() -> int:
     from triage_model.features import CATEGORY_CANDIDATES
     from triage_model.normalize import normalize
     from triage_model.segment import remembered_words
-    from triage_model.training import _pipeline
+    from triage_model.training import category_pipeline
 
     rows: list[tuple[str, str, str]] = []  # (file stem, normalised text, category)
     for path in data_files(REPO / DEFAULT_TRAIN_DIR):
@@ -73,7 +73,7 @@ def main() -> int:
                     for i in range(len(rows))
                     if stems[i] != stem and (with_new or stems[i] not in new)
                 ]
-                model = _pipeline(incumbent).fit([rows[i][1] for i in fit], labels[fit])
+                model = category_pipeline(incumbent).fit([rows[i][1] for i in fit], labels[fit])
                 predicted = model.predict([rows[i][1] for i in test])
                 truth += list(labels[test])
                 guess += list(predicted)

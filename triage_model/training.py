@@ -77,7 +77,8 @@ def _folds(seed: int, n_splits: int) -> StratifiedKFold:
     return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
 
 
-def _pipeline(candidate: Candidate) -> Pipeline:
+def category_pipeline(candidate: Candidate) -> Pipeline:
+    """The unfitted features-plus-classifier pipeline of one category candidate."""
     return Pipeline(
         [("features", build_features(candidate.features)), ("model", candidate.make_classifier())]
     )
@@ -94,7 +95,9 @@ def compare_category_candidates(
     scores: dict[str, dict[str, float]] = {}
     for number, candidate in enumerate(candidates, start=1):
         started = time.perf_counter()
-        predicted = cross_val_predict(_pipeline(candidate), texts, labels, cv=_folds(0, folds))
+        predicted = cross_val_predict(
+            category_pipeline(candidate), texts, labels, cv=_folds(0, folds)
+        )
         scores[candidate.name] = {
             "macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
             "accuracy": round(float(accuracy_score(labels, predicted)), 4),

@@ -178,9 +178,9 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "repeated_failure",
         "duration",
-        _NOT_AGE + r"(([三四五六七八九十几多3-9])个?多?(星期|礼拜|周)"
+        _NOT_AGE + r"(?:(([三四五六七八九十几多3-9])个?多?(星期|礼拜|周)"
         r"|([一二两三四五六七八九十几多1-9]|一两)个多?月"
-        r"|[2-9][0-9]天)" + _ONGOING + "|" + _NOT_AGE + r"(二十多?天|一个多月)",
+        r"|[2-9][0-9]天)" + _ONGOING + r"|二十多?天|一个多月)",
     ),
     _p(
         "repeated_failure",
