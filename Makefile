@@ -120,9 +120,9 @@ test-bot: setup $(RASA_MODEL)
 	$(RASA) data validate $(BOT_FILES)
 	$(RASA) test core --model $(RASA_MODEL) --stories bot/tests --fail-on-prediction-errors --out reports/rasa
 
+# pytest in two lanes side by side (scripts/run-tests says why); TEST_LANES=1 runs them in turn.
 test: setup train test-bot browser-deps test-console
-	$(RASA_PY) -m pytest tests/rasa_extensions
-	$(PY) -m pytest
+	scripts/run-tests
 
 bench: setup train
 	$(PY) bench/triage_bench.py
