@@ -2,10 +2,10 @@
 
 ``.venv/bin/python bench/triage_near_duplicates.py FILE...`` lists every line of each FILE
 whose character-bigram Jaccard similarity to some line of an evaluation folder
-(``nlu_data/triage/heldout``, ``realistic``, ``unseen_writers``, ``rare_situations`` or
-``unseen_real_style``) is at least
-``--threshold`` (0.28, the cut the second pass of issue 10 used: above it a pair is the same
-incident in other words; below it two messages only share the domain's words, 退款 / 快递 / 客服).
+(``triage_model.dataset.DEFAULT_EVALUATION_DIRS``: every folder ``make evaluate`` reports)
+is at least ``--threshold`` (0.28, the cut the second pass of issue 10 used: above it a
+pair is the same incident in other words; below it two messages only share the domain's
+words, 退款 / 快递 / 客服).
 ``--drop`` rewrites each FILE without those lines. Exact duplicates of a training line in
 another file are dropped too (the loader refuses them). The comparison is on normalised text
 (Simplified, half-width, placeholders), so a Traditional copy of a held-out message is
@@ -27,13 +27,6 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-EVALUATION = (
-    REPO / "nlu_data/triage/heldout",
-    REPO / "nlu_data/triage/realistic",
-    REPO / "nlu_data/triage/unseen_writers",
-    REPO / "nlu_data/triage/rare_situations",
-    REPO / "nlu_data/triage/unseen_real_style",
-)
 TRAIN = REPO / "nlu_data/triage/train"
 THRESHOLD = 0.28
 
@@ -83,7 +76,9 @@ class NearestIndex:
 
 def evaluation_texts() -> list[str]:
     texts = []
-    for folder in EVALUATION:
+    from triage_model.dataset import DEFAULT_EVALUATION_DIRS
+
+    for folder in (REPO / path for path in DEFAULT_EVALUATION_DIRS):
         for path in sorted(folder.glob("*.jsonl")):
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():

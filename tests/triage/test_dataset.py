@@ -12,6 +12,7 @@ from triage_model.chat_turns import read_intent_examples
 from triage_model.dataset import (
     DEFAULT_EVALUATION_DIRS,
     DEFAULT_RARE_DIR,
+    DEFAULT_REMEDY_DIR,
     DEFAULT_UNSEEN_DIR,
     DEFAULT_UNSEEN_REAL_STYLE_DIR,
     DatasetError,
@@ -168,3 +169,15 @@ def test_the_unseen_real_style_writers_never_leak_into_training() -> None:
     assert sum(e.urgency == "urgent" for e in unseen) >= 200
     assert not {e.text for e in unseen} & {e.text for e in TRAIN}
     assert DEFAULT_UNSEEN_REAL_STYLE_DIR in DEFAULT_EVALUATION_DIRS
+
+
+def test_the_remedy_requests_never_leak_into_training() -> None:
+    """Writer DD's slice checks the reading issue 10 names: a defect reported with a remedy
+    asked for (保修, 维修, 换新) is quality; only the handling of such a request is
+    after_sales. It holds both kinds and other complaints, and none is trained on."""
+    remedy = load_examples([REPO / DEFAULT_REMEDY_DIR])
+    assert len(remedy) >= 150 and {e.category for e in remedy} == set(CATEGORIES)
+    counts = {c: sum(e.category == c for e in remedy) for c in ("quality", "after_sales")}
+    assert min(counts.values()) >= 40, counts
+    assert not {e.text for e in remedy} & {e.text for e in TRAIN}
+    assert DEFAULT_REMEDY_DIR in DEFAULT_EVALUATION_DIRS
