@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from triage_model.artefact import METADATA_FILE, read_metadata
+from triage_model.artefact import METADATA_FILE, MODEL_FILE, OLD_MODEL_FILE, read_metadata
 from triage_model.errors import ArtefactError, ArtefactVersionError
 from triage_model.normalize import normalize
 from triage_model.predictor import TriageModel
@@ -51,6 +51,19 @@ def test_other_library_versions_are_refused_with_a_retrain_hint(trained: Path) -
     meta["environment"]["scikit-learn"] = "0.24.2"
     path.write_text(json.dumps(meta))
     with pytest.raises(ArtefactVersionError, match="Retrain"):
+        TriageModel.load(trained)
+
+
+def test_an_artefact_in_the_old_joblib_format_must_be_retrained(trained: Path) -> None:
+    (trained / MODEL_FILE).rename(trained / OLD_MODEL_FILE)
+    with pytest.raises(ArtefactError, match="older joblib format"):
+        TriageModel.load(trained)
+
+
+def test_a_damaged_model_file_is_refused_with_a_retrain_hint(trained: Path) -> None:
+    path = trained / MODEL_FILE
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ArtefactError, match="Retrain"):
         TriageModel.load(trained)
 
 

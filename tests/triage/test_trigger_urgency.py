@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 
-from triage_model.artefact import MODEL_FILE
+from triage_model.artefact import MODEL_FILE, dump_bundle, load_bundle
 from triage_model.dataset import load_examples
 from triage_model.errors import ArtefactError
 from triage_model.fastpath import compile_bundle
@@ -60,9 +59,9 @@ def test_an_artefact_without_per_trigger_models_must_be_retrained(
     tiny_data: Path, tmp_path: Path
 ) -> None:
     folder = train(tiny_data, tmp_path / "models", 2, progress=lambda _message: None).folder
-    bundle = joblib.load(folder / MODEL_FILE)
+    bundle = load_bundle(folder / MODEL_FILE)
     assert isinstance(bundle.trigger_model, PerTriggerModels)
     bundle.trigger_model = bundle.category_model  # what an older artefact held there
-    joblib.dump(bundle, folder / MODEL_FILE)
+    dump_bundle(bundle, folder / MODEL_FILE)
     with pytest.raises(ArtefactError, match="per-trigger"):
         TriageModel.load(folder)
