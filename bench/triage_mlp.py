@@ -19,15 +19,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from triage_word_pairs import SLICES
+
 REPO = Path(__file__).resolve().parents[1]
-SLICES = (
-    "heldout",
-    "realistic",
-    "unseen_writers",
-    "rare_situations",
-    "unseen_real_style",
-    "remedy_requests",
-)
 
 
 def fit(texts: list[str], labels: Any, k: int, hidden: int) -> tuple[Any, Any, Any, Any]:
