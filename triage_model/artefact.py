@@ -19,7 +19,7 @@ import pickle
 import platform
 import shutil
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,8 @@ class Bundle:
     rule_precision: dict[str, float]
     complaint_model: Any = None  # binary: classes ["chat", "complaint"]
     complaint_threshold: float = 0.5
+    #: pinyin_words.build_lexicon of the training words (empty: no pinyin is read).
+    pinyin_lexicon: dict[str, str] = field(default_factory=dict)
 
 
 def environment_versions() -> dict[str, str]:

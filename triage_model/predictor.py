@@ -18,6 +18,7 @@ from triage_model.artefact import Bundle, default_model_dir, read_bundle
 from triage_model.errors import InvalidText
 from triage_model.fastpath import compile_bundle
 from triage_model.normalize import PLACEHOLDERS, normalize, strip_control_characters
+from triage_model.pinyin_words import transliterate
 from triage_model.prediction import Reason, TriagePrediction
 from triage_model.segment import tokenizer
 from triage_model.trigger_urgency import model_urgency
@@ -117,6 +118,7 @@ class TriageModel:
             except InvalidText as error:
                 results[index] = error
             else:
+                normalized = transliterate(normalized, self._bundle.pinyin_lexicon)
                 valid.append((index, normalized, warnings))
         if valid and self._compiled is not None and len(valid) <= COMPILED_BATCH_LIMIT:
             for index, normalized, warnings in valid:

@@ -44,7 +44,8 @@ from triage_model.features import (
 )
 from triage_model.labels import CATEGORIES, TRIGGERS
 from triage_model.normalize import normalize
-from triage_model.segment import remembered_words
+from triage_model.pinyin_words import build_lexicon, transliterate
+from triage_model.segment import remembered_words, words
 from triage_model.trigger_urgency import fit_per_trigger, model_urgency
 from triage_model.urgency_rules import PATTERNS, find_hits
 
@@ -282,6 +283,8 @@ def _train(
             (data_hash + fingerprint([intents_dir], "*.yml")).encode()
         ).hexdigest()
     normalized = [normalize(example.text) for example in examples]
+    pinyin_lexicon = build_lexicon(word for text in normalized for word in words(text))
+    normalized = [transliterate(text, pinyin_lexicon) for text in normalized]
     is_complaint = np.array([example.is_complaint for example in examples])
     category_rows = np.flatnonzero([example.category is not None for example in examples])
     categories = [str(examples[row].category) for row in category_rows]
@@ -350,6 +353,7 @@ def _train(
         rule_precision=rule_scores,
         complaint_model=complaint_model,
         complaint_threshold=COMPLAINT_THRESHOLD,
+        pinyin_lexicon=pinyin_lexicon,
     )
     created = datetime.now(timezone.utc)
     version = f"{created:%Y%m%d-%H%M%S}-{data_hash[:8]}"
