@@ -40,9 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from triage_word_pairs import SLICES
-
-REPO = Path(__file__).resolve().parents[1]
+from triage_reading import SLICES, product_reading
 
 
 @functools.lru_cache(maxsize=1)
@@ -158,9 +156,6 @@ def main() -> int:
     from sklearn.preprocessing import FunctionTransformer
 
     from triage_model import features, segment
-    from triage_model.dataset import DEFAULT_TRAIN_DIR, load_examples
-    from triage_model.normalize import normalize
-    from triage_model.pinyin_words import build_lexicon, transliterate
 
     def extra_part(name: str) -> Any:
         name = name.partition("@")[0]
@@ -187,25 +182,11 @@ def main() -> int:
         union = FeatureUnion(parts, transformer_weights=weights)
         return Pipeline([("features", union), ("model", features._calibrated(features._svm()))])
 
-    train = [e for e in load_examples([REPO / DEFAULT_TRAIN_DIR]) if e.category is not None]
-    labels = [str(e.category) for e in train]
-    slices = {
-        name: [
-            e
-            for e in load_examples([REPO / "nlu_data/triage" / name])
-            if e.is_complaint and e.category
-        ]
-        for name in SLICES
-    }
     with segment.remembered_words():
-        # The product's reading: normalised, then pinyin words rewritten (a lexicon of these
-        # complaints' words; ``train`` builds it from the chat turns' words too).
-        normalized = [normalize(e.text) for e in train]
-        lexicon = build_lexicon(w for text in normalized for w in segment.words(text))
-        texts = [transliterate(text, lexicon) for text in normalized]
-        heading = f"{len(train)} training complaints"
+        reading = product_reading()
+        heading = f"{len(reading.texts)} training complaints"
         if any(name.partition("@")[0] not in ("product", "pinyin") for name in args.variants):
-            with_vector, with_code = coverage(texts)
+            with_vector, with_code = coverage(reading.texts)
             heading += (
                 f"; word tokens with a vector {with_vector:.1%}, with a Cilin code {with_code:.1%}"
             )
@@ -214,15 +195,12 @@ def main() -> int:
         for name in args.variants:
             started = time.perf_counter()
             folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-            predicted = cross_val_predict(pipeline(name), texts, labels, cv=folds)
-            fitted = pipeline(name).fit(texts, labels)
-            row = f"{name:<13}{f1_score(labels, predicted, average='macro'):>8.4f}"
-            for examples in slices.values():
-                guesses = fitted.predict(
-                    [transliterate(normalize(e.text), lexicon) for e in examples]
-                )
-                truth = [str(e.category) for e in examples]
-                row += f"{f1_score(truth, guesses, average='macro'):>12.4f}"
+            predicted = cross_val_predict(pipeline(name), reading.texts, reading.labels, cv=folds)
+            fitted = pipeline(name).fit(reading.texts, reading.labels)
+            row = f"{name:<13}{f1_score(reading.labels, predicted, average='macro'):>8.4f}"
+            for part in reading.slices.values():
+                guesses = fitted.predict(part.texts)
+                row += f"{f1_score(part.truth, guesses, average='macro'):>12.4f}"
             print(row + f"   ({time.perf_counter() - started:.0f} s)", flush=True)
     return 0
 

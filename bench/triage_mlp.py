@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from triage_word_pairs import SLICES
+from triage_reading import SLICES
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
-from triage_word_pairs import SLICES
-
-REPO = Path(__file__).resolve().parents[1]
+from triage_reading import SLICES, product_reading
 
 #: (name, SVM C, NB smoothing alpha); alpha None is the plain SVM of the product.
 CONFIGS: tuple[tuple[str, float, float | None], ...] = (
@@ -92,30 +89,13 @@ def main() -> int:
     from sklearn.model_selection import StratifiedKFold
 
     from triage_model import segment
-    from triage_model.dataset import DEFAULT_TRAIN_DIR, load_examples
-    from triage_model.normalize import normalize
-    from triage_model.pinyin_words import build_lexicon, transliterate
 
-    train = [e for e in load_examples([REPO / DEFAULT_TRAIN_DIR]) if e.category is not None]
-    labels = np.array([str(e.category) for e in train])
-    slices = {
-        name: [
-            e
-            for e in load_examples([REPO / "nlu_data/triage" / name])
-            if e.is_complaint and e.category
-        ]
-        for name in SLICES
-    }
     with segment.remembered_words():
-        normalized = [normalize(e.text) for e in train]
-        lexicon = build_lexicon(w for text in normalized for w in segment.words(text))
-        texts = [transliterate(text, lexicon) for text in normalized]
-        slice_texts = [
-            [transliterate(normalize(e.text), lexicon) for e in examples]
-            for examples in slices.values()
-        ]
+        reading = product_reading()
+        texts, labels = reading.texts, np.array(reading.labels)
+        slice_texts = [part.texts for part in reading.slices.values()]
         folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(texts, labels))
-        print(f"{len(train)} training complaints; category macro-F1")
+        print(f"{len(texts)} training complaints; category macro-F1")
         print(f"{'model':<20}{'CV':>8}" + "".join(f"{name[:10]:>12}" for name in SLICES))
         for name, c, alpha in CONFIGS:
             started = time.perf_counter()
@@ -130,9 +110,8 @@ def main() -> int:
                 )[0]
             row = f"{name:<20}{f1_score(labels, out_of_fold.astype(str), average='macro'):>8.4f}"
             guesses = fit_and_predict(texts, labels, c, alpha, slice_texts)
-            for examples, guessed in zip(slices.values(), guesses):
-                truth = [str(e.category) for e in examples]
-                row += f"{f1_score(truth, guessed, average='macro'):>12.4f}"
+            for part, guessed in zip(reading.slices.values(), guesses):
+                row += f"{f1_score(part.truth, guessed, average='macro'):>12.4f}"
             print(row + f"   ({time.perf_counter() - started:.0f} s)", flush=True)
     return 0
 

@@ -20,15 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from triage_reading import SLICES
+
 REPO = Path(__file__).resolve().parents[1]
-SLICES = (
-    "heldout",
-    "realistic",
-    "unseen_writers",
-    "rare_situations",
-    "unseen_real_style",
-    "remedy_requests",
-)
 
 
 def skip_pairs(max_gap: int) -> Callable[[str], list[str]]:
