@@ -150,6 +150,10 @@ def read_bundle(folder: Path) -> tuple[Bundle, dict[str, Any]]:
             f"{folder} predates the complaint detector (is_complaint). Retrain it with "
             "`make train` (or `python -m triage_model train`)."
         )
+    if not hasattr(bundle, "pinyin_lexicon"):
+        # Written before pinyin was read (2026-12-07): the same model, reading no pinyin. It
+        # stays loadable because the console keeps earlier models to compare and roll back to.
+        bundle.pinyin_lexicon = {}
     from triage_model.trigger_urgency import PerTriggerModels
 
     if not isinstance(bundle.trigger_model, PerTriggerModels):

@@ -8,7 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from triage_model.artefact import METADATA_FILE, MODEL_FILE, OLD_MODEL_FILE, read_metadata
+from triage_model.artefact import (
+    METADATA_FILE,
+    MODEL_FILE,
+    OLD_MODEL_FILE,
+    dump_bundle,
+    load_bundle,
+    read_metadata,
+)
 from triage_model.errors import ArtefactError, ArtefactVersionError
 from triage_model.normalize import normalize
 from triage_model.predictor import TriageModel
@@ -58,6 +65,21 @@ def test_an_artefact_in_the_old_joblib_format_must_be_retrained(trained: Path) -
     (trained / MODEL_FILE).rename(trained / OLD_MODEL_FILE)
     with pytest.raises(ArtefactError, match="older joblib format"):
         TriageModel.load(trained)
+
+
+def test_a_model_from_before_the_pinyin_step_loads_and_reads_no_pinyin(trained: Path) -> None:
+    bundle = load_bundle(trained / MODEL_FILE)
+    assert bundle.pinyin_lexicon  # the tiny data has words: train built a lexicon
+    del bundle.pinyin_lexicon  # what a bundle pickled before the field existed holds
+    dump_bundle(bundle, trained / MODEL_FILE)
+    model = TriageModel.load(trained)
+    assert model.predict("tuikuan 到哪一步了").category in {
+        "quality",
+        "logistics",
+        "after_sales",
+        "other",
+    }
+    assert load_bundle(trained / MODEL_FILE).__dict__.get("pinyin_lexicon") is None
 
 
 def test_a_damaged_model_file_is_refused_with_a_retrain_hint(trained: Path) -> None:
