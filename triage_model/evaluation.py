@@ -17,6 +17,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 
 from triage_model.dataset import Example
 from triage_model.errors import InvalidText
+from triage_model.intervals import COVERAGE, macro_f1_interval, share_interval
 from triage_model.labels import CATEGORIES
 from triage_model.prediction import TriagePrediction
 from triage_model.predictor import TriageModel
@@ -62,6 +63,16 @@ def _confusion_png(matrix: list[list[int]], path: Path, title: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def _rounded(interval: tuple[float, float]) -> list[float]:
+    return [round(interval[0], 4), round(interval[1], 4)]
+
+
+def _interval_text(report: dict[str, Any], key: str) -> str:
+    """ " (95 % interval 0.925–0.964)" for a figure with a bootstrap interval in ``report``."""
+    low, high = report[f"{key}_interval"]
+    return f" ({report['interval_coverage']:.0%} interval {low:.3f}–{high:.3f})"
 
 
 def refused_as_chat(result: TriagePrediction | InvalidText) -> TriagePrediction:
@@ -140,15 +151,25 @@ def evaluate(
         "category_macro_f1": round(
             float(f1_score(true_category, predicted_category, average="macro")), 4
         ),
+        "category_macro_f1_interval": _rounded(
+            macro_f1_interval(true_category, predicted_category, CATEGORIES)
+        ),
         "complaints_recognised": round(sum(complaints) / max(1, len(complaints)), 4),
         "chat_turns": len(chats),
         "chat_turns_recognised": round(sum(not flag for flag in chats) / len(chats), 4)
         if chats
         else None,
         "urgent_recall": round(urgent_recall, 4),
+        "urgent_recall_interval": _rounded(
+            share_interval([p for t, p in zip(urgent_true, urgent_pred) if t])
+        ),
         "urgent_precision": round(urgent_precision, 4),
         "urgent_support": sum(urgent_true),
         "normal_flagged_urgent": round(false_alarms / max(1, normal_total), 4),
+        "normal_flagged_urgent_interval": _rounded(
+            share_interval([p for t, p in zip(urgent_true, urgent_pred) if not t])
+        ),
+        "interval_coverage": COVERAGE,
         "urgency_threshold": model.urgency_threshold,
         "confusion_matrix": {"labels": list(CATEGORIES), "matrix": matrix},
         "misclassified": len(misclassified),
@@ -179,7 +200,8 @@ def _render(report: dict[str, Any], misclassified: list[dict[str, Any]]) -> str:
             f"{row['f1']:>10.3f}{row['support']:>10}"
         )
     lines += [
-        f"{'macro-F1':<14}{report['category_macro_f1']:>30.3f}",
+        f"{'macro-F1':<14}{report['category_macro_f1']:>30.3f}"
+        + _interval_text(report, "category_macro_f1"),
         "",
         f"complaints recognised as complaints {report['complaints_recognised']:.3f}"
         + (
@@ -188,9 +210,12 @@ def _render(report: dict[str, Any], misclassified: list[dict[str, Any]]) -> str:
             if report["chat_turns"]
             else ""
         ),
-        f"urgent recall {report['urgent_recall']:.3f}, precision {report['urgent_precision']:.3f} "
+        f"urgent recall {report['urgent_recall']:.3f}"
+        + _interval_text(report, "urgent_recall")
+        + f", precision {report['urgent_precision']:.3f} "
         f"({report['urgent_support']} urgent, threshold {report['urgency_threshold']:.3f}); "
-        f"normal messages flagged urgent {report['normal_flagged_urgent']:.3f}",
+        f"normal messages flagged urgent {report['normal_flagged_urgent']:.3f}"
+        + _interval_text(report, "normal_flagged_urgent"),
         "",
         _confusion_text(report["confusion_matrix"]["matrix"]),
         "",
