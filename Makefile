@@ -23,7 +23,7 @@ BOT_FILES  := --config bot/config.yml --domain bot/domain.yml --data bot/data nl
 CONSOLE_MODULES := console/node_modules/.package-lock.json
 CONSOLE_DIST := console/dist/index.html
 CONSOLE_SOURCES := console/index.html console/vite.config.ts console/tsconfig.json console/compress-dist.mjs \
-  $(wildcard console/src/*.* console/src/*/*.*)
+  $(shell find console/src -type f)
 RASA_INPUTS := bot/config.yml bot/domain.yml $(wildcard bot/data/*.yml) $(wildcard nlu_data/intents/*.yml) triage_model/userdict/shop_words.txt $(wildcard rasa_extensions/*.py)
 
 

@@ -34,6 +34,32 @@ def _macro_f1_rows(confusions: npt.NDArray[np.int64]) -> FloatArray:
     return np.asarray(f1.mean(axis=1), dtype=np.float64)
 
 
+def _resampled_macro_f1(
+    truth: Sequence[str],
+    predicted: Sequence[str],
+    labels: Sequence[str],
+    draws: npt.NDArray[np.int64],
+) -> FloatArray:
+    """Macro-F1 of ``predicted`` on each resample (a row of message indices) of ``draws``."""
+    index = {label: i for i, label in enumerate(labels)}
+    k = len(labels)
+    cells = np.array([index[t] * k + index[p] for t, p in zip(truth, predicted)])
+    resamples = len(draws)
+    offsets = (np.arange(resamples) * k * k)[:, None]
+    counts = np.bincount((cells[draws] + offsets).ravel(), minlength=resamples * k * k)
+    return _macro_f1_rows(counts.reshape(resamples, k, k))
+
+
+def _draws(size: int, seed: int) -> npt.NDArray[np.int64]:
+    return np.random.default_rng(seed).integers(0, size, size=(RESAMPLES, size))
+
+
+def _percentiles(scores: FloatArray) -> tuple[float, float]:
+    tail = (1 - COVERAGE) / 2
+    low, high = np.quantile(scores, [tail, 1 - tail])
+    return float(low), float(high)
+
+
 def macro_f1_interval(
     truth: Sequence[str], predicted: Sequence[str], labels: Sequence[str], seed: int = 0
 ) -> tuple[float, float]:
@@ -44,26 +70,34 @@ def macro_f1_interval(
     """
     if not truth:
         return 0.0, 0.0
-    index = {label: i for i, label in enumerate(labels)}
-    k = len(labels)
-    cells = np.array([index[t] * k + index[p] for t, p in zip(truth, predicted)])
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(cells), size=(RESAMPLES, len(cells)))
-    offsets = (np.arange(RESAMPLES) * k * k)[:, None]
-    counts = np.bincount((cells[draws] + offsets).ravel(), minlength=RESAMPLES * k * k)
-    scores = _macro_f1_rows(counts.reshape(RESAMPLES, k, k))
-    tail = (1 - COVERAGE) / 2
-    low, high = np.quantile(scores, [tail, 1 - tail])
-    return float(low), float(high)
+    return _percentiles(_resampled_macro_f1(truth, predicted, labels, _draws(len(truth), seed)))
+
+
+def macro_f1_change_interval(
+    truth: Sequence[str],
+    before: Sequence[str],
+    after: Sequence[str],
+    labels: Sequence[str],
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Paired bootstrap interval of macro-F1 after minus before, on the same messages.
+
+    Both models are scored on the same resamples, so what they get right together cancels:
+    the interval is much narrower than two separate intervals, and a change whose interval
+    holds 0 is one the file cannot tell from chance.
+    """
+    if not truth:
+        return 0.0, 0.0
+    draws = _draws(len(truth), seed)
+    change = _resampled_macro_f1(truth, after, labels, draws) - _resampled_macro_f1(
+        truth, before, labels, draws
+    )
+    return _percentiles(change)
 
 
 def share_interval(hits: Sequence[bool], seed: int = 0) -> tuple[float, float]:
     """Percentile bootstrap interval of the share of true values (recall, false alarms)."""
     if not hits:
         return 0.0, 0.0
-    values = np.asarray(hits, dtype=float)
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), size=(RESAMPLES, len(values)))].mean(axis=1)
-    tail = (1 - COVERAGE) / 2
-    low, high = np.quantile(means, [tail, 1 - tail])
-    return float(low), float(high)
+    values = np.asarray(hits, dtype=np.float64)
+    return _percentiles(np.asarray(values[_draws(len(values), seed)].mean(axis=1)))

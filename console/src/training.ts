@@ -152,6 +152,8 @@ export interface SetComparison {
   after: Scores | null;
   changed: ChangedMessage[];
   changed_counts: Record<"fixed" | "broken" | "changed", number>;
+  /** 95 % paired bootstrap interval of macro-F1 (new minus live), null without a live model. */
+  macro_f1_change_interval?: [number, number] | null;
 }
 
 export interface Comparison {

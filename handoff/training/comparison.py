@@ -2,8 +2,10 @@
 
 For each evaluation set (the held-out files, the recent-traffic slice): per-class precision,
 recall and F1 before and after, macro-F1, urgent recall and precision, both confusion
-matrices, and every message whose prediction changed, marked ``fixed`` (wrong before, right
-after), ``broken`` (right before, wrong after) or ``changed`` (wrong both times).
+matrices, a paired bootstrap interval of the macro-F1 change (so the page can say whether the
+set can tell the change from chance), and every message whose prediction changed, marked
+``fixed`` (wrong before, right after), ``broken`` (right before, wrong after) or ``changed``
+(wrong both times).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from handoff.review.masking import mask_for_review
+from triage_model.intervals import macro_f1_change_interval
 from triage_model.labels import CATEGORIES
 
 if TYPE_CHECKING:
@@ -74,6 +77,24 @@ def _scores(
     }
 
 
+def _change_interval(
+    expected: list[tuple[str | None, str]],
+    before: list[tuple[str, str]] | None,
+    after: list[tuple[str, str]],
+) -> list[float] | None:
+    """95 % paired bootstrap interval of macro-F1 after minus before (None without both)."""
+    rows = [i for i, (category, _) in enumerate(expected) if category is not None]
+    if before is None or not rows:
+        return None
+    low, high = macro_f1_change_interval(
+        [str(expected[i][0]) for i in rows],
+        [before[i][0] for i in rows],
+        [after[i][0] for i in rows],
+        CATEGORIES,
+    )
+    return [round(low, 4), round(high, 4)]
+
+
 def compare_on(
     live: TriageModel | None, candidate: TriageModel, examples: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -89,6 +110,7 @@ def compare_on(
         "labels": list(CATEGORIES),
         "after": _scores(expected, after) if examples else None,
         "before": _scores(expected, before) if examples and before is not None else None,
+        "macro_f1_change_interval": _change_interval(expected, before, after),
     }
     changed: list[dict[str, Any]] = []
     counts = {"fixed": 0, "broken": 0, "changed": 0}

@@ -358,6 +358,9 @@ def test_trainer_round(browser: Any, trainer_stack: TrainerStack) -> None:
     page.locator(".comparison-panel .scores:visible").first.wait_for()
     assert page.locator(".comparison-panel .confusion:visible").count() == 2  # before, after
     assert "宏平均" in page.locator(".comparison-panel .scores:visible").first.inner_text()
+    # Whether the held-out file can tell the two versions apart, said in words beside the table.
+    note = page.locator(".comparison-panel .noise-note:visible").first.inner_text()
+    assert "评测集" in note and "{" not in note
     _no_codes_on_screen(page)
     _shot(page, "training-comparison")
     page.locator(".comparison-panel button.promote").click()

@@ -77,6 +77,9 @@ def test_job_trains_a_candidate_and_stores_the_comparison(
     assert evaluation["live_version"] == tiny.b
     heldout, recent = evaluation["sets"]["heldout"], evaluation["sets"]["recent"]
     assert heldout["size"] == 6 * 15 and recent["size"] == len(recent_texts)
+    low, high = heldout["macro_f1_change_interval"]  # paired: candidate minus live, same rows
+    change = heldout["after"]["macro_f1"] - heldout["before"]["macro_f1"]
+    assert low - 1e-4 <= change <= high + 1e-4
     assert {c["text"] for c in recent["changed"]} <= {t for t, _ in recent_texts}
     for result in (heldout, recent):
         assert set(result["before"]["per_class"]) == {

@@ -7,7 +7,7 @@ import random
 import pytest
 from sklearn.metrics import f1_score
 
-from triage_model.intervals import macro_f1_interval, share_interval
+from triage_model.intervals import macro_f1_change_interval, macro_f1_interval, share_interval
 from triage_model.labels import CATEGORIES
 
 
@@ -65,3 +65,25 @@ def test_share_interval_brackets_the_share() -> None:
     low, high = share_interval(hits)
     assert low < 150 / 156 < high <= 1.0
     assert share_interval([]) == (0.0, 0.0)
+
+
+def test_the_same_predictions_change_nothing() -> None:
+    truth, predicted = _noisy_predictions(300, 0.1, seed=4)
+    assert macro_f1_change_interval(truth, predicted, predicted, CATEGORIES) == (0.0, 0.0)
+
+
+def test_two_messages_fixed_of_480_are_within_chance() -> None:
+    truth, before = _noisy_predictions(480, 0.08, seed=5)
+    wrong = [i for i, (t, p) in enumerate(zip(truth, before)) if t != p]
+    after = list(before)
+    for i in wrong[:2]:
+        after[i] = truth[i]
+    low, high = macro_f1_change_interval(truth, before, after, CATEGORIES)
+    assert low <= 0.0 < high
+
+
+def test_a_clearly_better_model_is_outside_chance() -> None:
+    truth, before = _noisy_predictions(480, 0.2, seed=6)
+    after = [t if i % 2 else p for i, (t, p) in enumerate(zip(truth, before))]
+    low, _high = macro_f1_change_interval(truth, before, after, CATEGORIES)
+    assert low > 0.0
