@@ -15,7 +15,8 @@ UV         := $(VENV)/bin/uv
 RASA_PY    := $(RASA_VENV)/bin/python
 TRIAGE_DIR := models/triage
 TRIAGE_STAMP := $(TRIAGE_DIR)/latest/metadata.json
-TRIAGE_INPUTS := $(wildcard nlu_data/triage/train/*.jsonl) $(wildcard nlu_data/intents/*.yml) $(wildcard triage_model/*.py) triage_model/userdict/shop_words.txt
+# The folders too: a file removed from them changes only the folder's time.
+TRIAGE_INPUTS := nlu_data/triage/train nlu_data/intents $(wildcard nlu_data/triage/train/*.jsonl) $(wildcard nlu_data/intents/*.yml) $(wildcard triage_model/*.py) triage_model/userdict/shop_words.txt
 RASA       := $(RASA_VENV)/bin/rasa
 RASA_MODEL := models/rasa/shop.tar.gz
 BOT_FILES  := --config bot/config.yml --domain bot/domain.yml --data bot/data nlu_data/intents
@@ -24,7 +25,7 @@ CONSOLE_MODULES := console/node_modules/.package-lock.json
 CONSOLE_DIST := console/dist/index.html
 CONSOLE_SOURCES := console/index.html console/vite.config.ts console/tsconfig.json console/compress-dist.mjs \
   $(shell find console/src -type f)
-RASA_INPUTS := bot/config.yml bot/domain.yml $(wildcard bot/data/*.yml) $(wildcard nlu_data/intents/*.yml) triage_model/userdict/shop_words.txt $(wildcard rasa_extensions/*.py)
+RASA_INPUTS := bot/config.yml bot/domain.yml bot/data nlu_data/intents $(wildcard bot/data/*.yml) $(wildcard nlu_data/intents/*.yml) triage_model/userdict/shop_words.txt $(wildcard rasa_extensions/*.py)
 
 
 .PHONY: run-cluster
