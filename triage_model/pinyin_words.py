@@ -40,18 +40,22 @@ def build_lexicon(words: Iterable[str]) -> dict[str, str]:
     """Pinyin key → the most frequent word with that pinyin among ``words`` (with repeats).
 
     A key that is also one syllable (li'an 立案 and lian 脸) is left out: typed alone, it is
-    far more often the one character. Ties go to the word seen first, so the lexicon is the
+    far more often the one character. So is a key that is an English word (sure 速热, like 立刻,
+    women 我们), by the GCIDE word list the ``english-words`` package ships: shoppers mix in
+    English words as often as pinyin. Ties go to the word seen first, so the lexicon is the
     same for the same data.
     """
+    from english_words import get_english_words_set
     from pypinyin import Style, lazy_pinyin
 
     counts = Counter(w for w in words if _CHINESE_WORD.fullmatch(w))
     every_character = [chr(code) for code in range(0x4E00, 0xA000)]
     syllables = set(lazy_pinyin(every_character, style=Style.NORMAL, errors="ignore"))
+    english = get_english_words_set(["gcide"], lower=True, alpha=True)
     best: dict[str, tuple[int, str]] = {}
     for word, count in counts.items():
         key = pinyin_key(word)
-        if len(key) < MIN_KEY_LETTERS or key in syllables:
+        if len(key) < MIN_KEY_LETTERS or key in syllables or key in english:
             continue
         if key not in best or count > best[key][0]:
             best[key] = (count, word)
@@ -77,7 +81,7 @@ def _split(run: str, lexicon: Mapping[str, str]) -> list[str] | None:
 def transliterate(normalized_text: str, lexicon: Mapping[str, str]) -> str:
     """Replace each Latin word spelling known pinyin with its Chinese word(s).
 
-    English words and pinyin the training data never had stay as they are. An empty lexicon
+    English words, and pinyin the training data never had, stay as they are. An empty lexicon
     (a model trained before this step) changes nothing.
     """
     if not lexicon or not _LATIN_RUN.search(normalized_text):

@@ -12,7 +12,8 @@ from triage_model.pinyin_words import build_lexicon, pinyin_key, transliterate
 if TYPE_CHECKING:
     from triage_model.predictor import TriageModel
 
-WORDS = ["退款"] * 3 + ["退货", "地址", "物流", "一下", "立案", "质量", "快递", "我们"]
+WORDS = ["退款"] * 3 + ["退货", "地址", "物流", "一下", "立案", "质量", "快递"]
+WORDS += ["我们", "速热", "立刻"]  # spelled like the English words women, sure, like
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +35,12 @@ def test_the_most_frequent_word_of_a_pinyin_wins(lexicon: dict[str, str]) -> Non
 def test_a_key_that_is_one_syllable_is_left_out(lexicon: dict[str, str]) -> None:
     # li'an (立案) is spelled like lian (脸, 连): typed alone it is nearly always one syllable.
     assert "lian" not in lexicon
+
+
+def test_a_key_that_is_an_english_word_is_left_out(lexicon: dict[str, str]) -> None:
+    # women (我们), sure (速热) and like (立刻) are far more often the English words.
+    assert {"women", "sure", "like"}.isdisjoint(lexicon)
+    assert transliterate("make sure 这个能用 i like it", lexicon) == "make sure 这个能用 i like it"
 
 
 def test_single_characters_and_latin_words_get_no_key() -> None:
