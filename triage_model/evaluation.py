@@ -17,7 +17,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 
 from triage_model.dataset import Example
 from triage_model.errors import InvalidText
-from triage_model.intervals import COVERAGE, macro_f1_interval, share_interval
+from triage_model.intervals import COVERAGE, macro_f1_interval, rounded, share_interval
 from triage_model.labels import CATEGORIES
 from triage_model.prediction import TriagePrediction
 from triage_model.predictor import TriageModel
@@ -63,10 +63,6 @@ def _confusion_png(matrix: list[list[int]], path: Path, title: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
-
-
-def _rounded(interval: tuple[float, float]) -> list[float]:
-    return [round(interval[0], 4), round(interval[1], 4)]
 
 
 def _interval_text(report: dict[str, Any], key: str) -> str:
@@ -151,7 +147,7 @@ def evaluate(
         "category_macro_f1": round(
             float(f1_score(true_category, predicted_category, average="macro")), 4
         ),
-        "category_macro_f1_interval": _rounded(
+        "category_macro_f1_interval": rounded(
             macro_f1_interval(true_category, predicted_category, CATEGORIES)
         ),
         "complaints_recognised": round(sum(complaints) / max(1, len(complaints)), 4),
@@ -160,13 +156,13 @@ def evaluate(
         if chats
         else None,
         "urgent_recall": round(urgent_recall, 4),
-        "urgent_recall_interval": _rounded(
+        "urgent_recall_interval": rounded(
             share_interval([p for t, p in zip(urgent_true, urgent_pred) if t])
         ),
         "urgent_precision": round(urgent_precision, 4),
         "urgent_support": sum(urgent_true),
         "normal_flagged_urgent": round(false_alarms / max(1, normal_total), 4),
-        "normal_flagged_urgent_interval": _rounded(
+        "normal_flagged_urgent_interval": rounded(
             share_interval([p for t, p in zip(urgent_true, urgent_pred) if not t])
         ),
         "interval_coverage": COVERAGE,

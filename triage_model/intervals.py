@@ -54,6 +54,11 @@ def _draws(size: int, seed: int) -> npt.NDArray[np.int64]:
     return np.random.default_rng(seed).integers(0, size, size=(RESAMPLES, size))
 
 
+def rounded(interval: tuple[float, float]) -> list[float]:
+    """An interval as reports store it: a JSON list of two figures to four decimals."""
+    return [round(interval[0], 4), round(interval[1], 4)]
+
+
 def _percentiles(scores: FloatArray) -> tuple[float, float]:
     tail = (1 - COVERAGE) / 2
     low, high = np.quantile(scores, [tail, 1 - tail])

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from handoff.review.masking import mask_for_review
-from triage_model.intervals import macro_f1_change_interval
+from triage_model.intervals import macro_f1_change_interval, rounded
 from triage_model.labels import CATEGORIES
 
 if TYPE_CHECKING:
@@ -86,13 +86,14 @@ def _change_interval(
     rows = [i for i, (category, _) in enumerate(expected) if category is not None]
     if before is None or not rows:
         return None
-    low, high = macro_f1_change_interval(
-        [str(expected[i][0]) for i in rows],
-        [before[i][0] for i in rows],
-        [after[i][0] for i in rows],
-        CATEGORIES,
+    return rounded(
+        macro_f1_change_interval(
+            [str(expected[i][0]) for i in rows],
+            [before[i][0] for i in rows],
+            [after[i][0] for i in rows],
+            CATEGORIES,
+        )
     )
-    return [round(low, 4), round(high, 4)]
 
 
 def compare_on(
