@@ -8,7 +8,8 @@ first message of a conversation. A message is *routed* when its intent is ``comp
 (the complaint form), ``check_progress`` (a progress answer) or ``request_human`` (a person);
 anything else — greeting, thanks, out of scope, the fallback question — is a miss. The
 realistic chat turns (``chat.jsonl``) are parsed too, to show the other side: how many of
-them are wrongly sent into the complaint form.
+them are wrongly sent into the complaint form. ``--exported`` parses the same messages as a
+platform export shows them (``[ORDERID_…]``, ``[数字x]`` …; ``bench/triage_anonymised.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 REALISTIC = REPO / "nlu_data/triage/realistic"
-RESULT_FILE = REPO / "reports/bench/realistic_routing.json"
+RESULT_FILE = REPO / "reports/bench/realistic_routing{}.json"
 ROUTED = frozenset({"complain", "check_progress", "request_human"})
 
 
@@ -53,11 +54,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=REPO / "models/rasa/shop.tar.gz")
     parser.add_argument("--show", type=int, default=40, help="misses to print")
+    parser.add_argument("--exported", action="store_true", help="with a platform's export marks")
     args = parser.parse_args()
 
     complaints = _rows(REALISTIC / "complaints.jsonl")
     chat = _rows(REALISTIC / "chat.jsonl") if (REALISTIC / "chat.jsonl").exists() else []
-    parsed = asyncio.run(_parse_all(args.model, [r["text"] for r in complaints + chat]))
+    texts = [r["text"] for r in complaints + chat]
+    if args.exported:
+        sys.path.insert(0, str(REPO / "bench"))
+        from triage_anonymised import anonymise
+
+        texts = [anonymise(text) for text in texts]
+    parsed = asyncio.run(_parse_all(args.model, texts))
     intents = [p["intent"]["name"] or "nlu_fallback" for p in parsed]
     complaint_intents, chat_intents = intents[: len(complaints)], intents[len(complaints) :]
 
@@ -100,8 +108,9 @@ def main() -> int:
     for row, intent in misses[: args.show]:
         text = " ".join(row["text"].split())
         print(f"  miss [{intent}] {text}")
-    RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULT_FILE.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    result_file = Path(str(RESULT_FILE).format("_exported" if args.exported else ""))
+    result_file.parent.mkdir(parents=True, exist_ok=True)
+    result_file.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     return 0
 
 

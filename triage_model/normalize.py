@@ -43,6 +43,19 @@ _CODE = re.compile(r"(?<![a-z0-9])[a-z]{1,4}\d{3,7}(?![\d.])")
 # Order numbers: 10 to 20 digits, possibly grouped with spaces or dashes.
 _ORDER = re.compile(r"(?<!\d)\d(?:[ -]?\d){9,19}(?!\d)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Marks that platforms put in exported chats in place of personal and numeric details (read
+# after lower-casing). Without this, "orderid" and "e-s" would be letters the model never
+# saw in training, and an exported order card would read as English.
+_EXPORT_MARKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"#e-s\[[^\]\s]{0,8}\]"), " "),  # an emoji
+    (re.compile(r"\[orderid_\d+\]"), f" {ORDER_TOKEN} "),
+    (re.compile(r"\[(?:电话|手机|手机号)x\]"), f" {PHONE_TOKEN} "),
+    (re.compile(r"\[链接x\]"), f" {URL_TOKEN} "),
+    # A hidden number or amount reads as 几 (几天, 几万), which keeps the unit beside it.
+    (re.compile(r"\[(?:数字|金额)x\]"), "几"),
+    (re.compile(r"\[(?:日期|时间|姓名)x\]"), " "),
+    (re.compile(r"\[(地址|站点)x\]"), r"\1"),
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\ufeff]")
 _SPACES = re.compile(r"\s+")
 
@@ -77,14 +90,17 @@ def normalize(text: str) -> str:
     """Return the canonical form of ``text`` that rules and features read.
 
     Steps: NFKC (full-width → half-width), control characters removed, Traditional →
-    Simplified, links, phone, case, tracking and order numbers and short letter-digit codes →
-    placeholders, other long
+    Simplified, a platform export's marks read as what they hide, links, phone, case,
+    tracking and order numbers and short letter-digit codes → placeholders, other long
     numbers → a magnitude token, whitespace collapsed. English is lower-cased first so that
     the placeholders, added after, stay upper-case.
     """
     text = unicodedata.normalize("NFKC", text)
     text = strip_control_characters(text)
     text = _traditional_to_simplified().convert(text).lower()
+    if "[" in text:
+        for mark, replacement in _EXPORT_MARKS:
+            text = mark.sub(replacement, text)
     text = _URL.sub(f" {URL_TOKEN} ", text)
     text = _PHONE.sub(f" {PHONE_TOKEN} ", text)
     text = _CASE.sub(f" {CASE_TOKEN} ", text)

@@ -64,3 +64,26 @@ def test_logs_mask_phone_numbers() -> None:
     assert mask_personal_data("打我电话13812345678或+86 139-1234-5678") == (
         "打我电话138****5678或139****5678"
     )
+
+
+@pytest.mark.parametrize(
+    ("exported", "expected"),
+    [
+        (
+            "咨询订单号:[ORDERID_10186243] 订单金额:[金额x] 下单时间:[日期x] [时间x] 还没送到",
+            "咨询订单号: ORDERNO 订单金额:几 下单时间: 还没送到",
+        ),
+        ("被骗了[数字x]万 #E-s[数字x]", "被骗了几万"),
+        ("打[电话x]改到[地址x]", "打 PHONENO 改到地址"),
+        ("[链接x] 这个[站点x]不送", "URLLINK 这个站点不送"),
+        ("[姓名x]签收了[數字x]天了", "签收了几天了"),  # Traditional marks read the same
+    ],
+)
+def test_a_platform_exports_marks_read_as_what_they_hide(exported: str, expected: str) -> None:
+    """Exported chats hide numbers and names behind marks; none of them may reach the model
+    as English letters ("orderid", "e-s") it never saw in training."""
+    assert normalize(exported) == expected
+
+
+def test_brackets_that_are_no_export_mark_stay() -> None:
+    assert normalize("【官方正品】冰丝裤[赠品]") == "【官方正品】冰丝裤[赠品]"
