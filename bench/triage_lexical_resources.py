@@ -18,7 +18,8 @@ Variants, each added to the product's words + word pairs + characters as one mor
 ``clusters500`` / ``clusters2000``  the id of each word's k-means cluster of the vectors;
 ``meanvec``     the mean of the message's unit word vectors, scaled to unit length;
 ``pinyin``      toneless pinyin syllable pairs and triples of the message's characters
-                (pypinyin's dictionary), so that homophone slips (退宽, 推款) meet the word.
+                (``triage_model.segment.PinyinGrams``), so that homophone slips (退宽, 推款)
+                meet the word; ``bench/triage_homophones.py`` measures them under typos.
 
 ``name@w`` weighs the added part by ``w`` (the other parts have unit length, weight 1).
 
@@ -117,17 +118,6 @@ def mean_vectors(texts: list[str]) -> Any:
     return rows
 
 
-def pinyin_grams(text: str) -> list[str]:
-    """Toneless pinyin syllable pairs and triples of the message's kept characters."""
-    from pypinyin import Style, lazy_pinyin
-
-    from triage_model import segment
-
-    syllables = lazy_pinyin("".join(segment._kept_chars(text)), style=Style.NORMAL)
-    pairs = [f"{a}_{b}" for a, b in zip(syllables, syllables[1:])]
-    return pairs + [f"{a}_{b}_{c}" for a, b, c in zip(syllables, syllables[1:], syllables[2:])]
-
-
 def coverage(texts: list[str]) -> tuple[float, float]:
     """Shares of word tokens with a vector and with a Cilin code."""
     from triage_model import segment
@@ -155,7 +145,7 @@ def main() -> int:
     from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.preprocessing import FunctionTransformer
 
-    from triage_model import features, segment
+    from triage_model import features, pinyin_words, segment
 
     def extra_part(name: str) -> Any:
         name = name.partition("@")[0]
@@ -164,7 +154,7 @@ def main() -> int:
         if name.startswith("clusters"):
             return features._tfidf(clusters(int(name.removeprefix("clusters"))))
         if name == "pinyin":
-            return features._tfidf(pinyin_grams)
+            return features._tfidf(segment.PinyinGrams(pinyin_words.character_sounds()))
         if name == "meanvec":
             return FunctionTransformer(mean_vectors, validate=False)
         return None

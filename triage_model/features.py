@@ -14,7 +14,7 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
-from triage_model import segment
+from triage_model import pinyin_words, segment
 
 
 def word_ngrams(normalized_text: str) -> list[str]:
@@ -42,12 +42,23 @@ _ANALYZERS: dict[str, Callable[[str], list[str]]] = {
 }
 
 
+def _analyzer(name: str) -> Callable[[str], list[str]]:
+    if name == PINYIN:
+        return segment.PinyinGrams(pinyin_words.character_sounds())
+    return _ANALYZERS[name]
+
+
+#: Toneless pinyin syllable pairs and triples (``segment.PinyinGrams``): a homophone typo
+#: (推货 for 退货) keeps them (``bench/triage_homophones.py``).
+PINYIN = "pinyin"
+
+
 def build_features(kind: str) -> FeatureUnion:
-    """TF-IDF features over normalised text: parts of ``_ANALYZERS`` joined by ``+``."""
+    """TF-IDF features over normalised text: parts of ``_ANALYZERS`` (or ``pinyin``) by ``+``."""
     names = kind.split("+")
-    if not names or any(name not in _ANALYZERS for name in names):
+    if not names or any(name not in _ANALYZERS and name != PINYIN for name in names):
         raise ValueError(f"unknown feature kind {kind!r}")
-    return FeatureUnion([(name, _tfidf(_ANALYZERS[name])) for name in names])
+    return FeatureUnion([(name, _tfidf(_analyzer(name))) for name in names])
 
 
 def _logistic() -> ClassifierMixin:
@@ -91,6 +102,7 @@ EXTRA_CANDIDATES: tuple[Candidate, ...] = (
         lambda: _calibrated(ComplementNB(alpha=0.3)),
     ),
     Candidate("words+chars4 + linear SVM", "words+chars4", lambda: _calibrated(_svm())),
+    Candidate("words+chars+pinyin + linear SVM", "words+chars+pinyin", lambda: _calibrated(_svm())),
     Candidate("unigrams+chars + linear SVM", "unigrams+chars", lambda: _calibrated(_svm())),
     Candidate(
         "words+chars + SVM, no class weights",

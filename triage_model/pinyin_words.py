@@ -13,6 +13,7 @@ is needed to build it; predicting is a dictionary look-up per Latin word of the 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -36,6 +37,24 @@ def pinyin_key(word: str) -> str:
     return "".join(lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
 
 
+@functools.lru_cache(maxsize=1)
+def character_sounds() -> dict[str, str]:
+    """Every CJK character (basic block and extension A) → its commonest toneless pinyin.
+
+    Built once per process (about 0.2 s). The pinyin features (``segment.PinyinGrams``) keep
+    it in the model artefact, so that predicting needs no pypinyin, and a typo character the
+    training data never had still has its sound.
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    table: dict[str, str] = {}
+    for code in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000)):
+        sound = lazy_pinyin(chr(code), style=Style.NORMAL, errors="ignore")
+        if sound:
+            table[chr(code)] = sound[0]
+    return table
+
+
 def build_lexicon(words: Iterable[str]) -> dict[str, str]:
     """Pinyin key → the most frequent word with that pinyin among ``words`` (with repeats).
 
@@ -46,11 +65,9 @@ def build_lexicon(words: Iterable[str]) -> dict[str, str]:
     same for the same data.
     """
     from english_words import get_english_words_set
-    from pypinyin import Style, lazy_pinyin
 
     counts = Counter(w for w in words if _CHINESE_WORD.fullmatch(w))
-    every_character = [chr(code) for code in range(0x4E00, 0xA000)]
-    syllables = set(lazy_pinyin(every_character, style=Style.NORMAL, errors="ignore"))
+    syllables = {sound for ch, sound in character_sounds().items() if ch >= "\u4e00"}
     english = get_english_words_set(["gcide"], lower=True, alpha=True)
     best: dict[str, tuple[int, str]] = {}
     for word, count in counts.items():

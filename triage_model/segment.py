@@ -108,3 +108,31 @@ def char_ngrams_1_4(normalized_text: str) -> list[str]:
     grams = char_ngrams(normalized_text)
     grams.extend("".join(chars[i : i + 4]) for i in range(len(chars) - 3))
     return grams
+
+
+class PinyinGrams:
+    """Toneless pinyin syllable pairs and triples of a text's kept characters (an analyzer).
+
+    A pinyin keyboard's commonest slip is the right sound on the wrong character (推货 for
+    退货, 没生音 for 没声音): words and character n-grams lose the word, its sound does not.
+    Pairs and triples, because one syllable stands for dozens of characters. A class holding
+    its table, not a module function, so that the table travels inside the pickled model.
+    Characters without a sound (Latin letters, digits) end a run: the character n-grams
+    already read them.
+    """
+
+    def __init__(self, sounds: dict[str, str]) -> None:
+        self.sounds = sounds
+
+    def __call__(self, normalized_text: str) -> list[str]:
+        sounds = self.sounds
+        grams: list[str] = []
+        a = b = None
+        for ch in _kept_chars(normalized_text):
+            c = sounds.get(ch)
+            if c is not None and b is not None:
+                grams.append(f"{b}_{c}")
+                if a is not None:
+                    grams.append(f"{a}_{b}_{c}")
+            a, b = b, c
+        return grams
