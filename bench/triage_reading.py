@@ -19,6 +19,7 @@ SLICES = (
     "rare_situations",
     "unseen_real_style",
     "remedy_requests",
+    "mixed_english",
 )
 
 

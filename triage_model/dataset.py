@@ -42,6 +42,10 @@ DEFAULT_UNSEEN_REAL_STYLE_DIR = Path("nlu_data/triage/unseen_real_style")
 #: saw the training data: the reading issue 10 names ("灯不亮了，申请保修" is quality, rule 1).
 #: Never trained on.
 DEFAULT_REMEDY_DIR = Path("nlu_data/triage/remedy_requests")
+#: Complaints and chat turns that mix English into Chinese or are in English (size不对,
+#: refund还没到账, "my parcel says delivered but I never got it") by writer FF, who saw only
+#: the labels guide: the check of ``english_words``. Never trained on.
+DEFAULT_MIXED_ENGLISH_DIR = Path("nlu_data/triage/mixed_english")
 #: Everything ``train`` leaves out and ``evaluate`` reports, each folder on its own.
 DEFAULT_EVALUATION_DIRS = (
     DEFAULT_HELDOUT_DIR,
@@ -50,6 +54,7 @@ DEFAULT_EVALUATION_DIRS = (
     DEFAULT_RARE_DIR,
     DEFAULT_UNSEEN_REAL_STYLE_DIR,
     DEFAULT_REMEDY_DIR,
+    DEFAULT_MIXED_ENGLISH_DIR,
 )
 
 

@@ -13,6 +13,8 @@ import re
 import unicodedata
 from typing import Protocol
 
+from triage_model import english_words
+
 ORDER_TOKEN = "ORDERNO"
 PHONE_TOKEN = "PHONENO"
 TRACKING_TOKEN = "TRACKNO"
@@ -91,8 +93,9 @@ def normalize(text: str) -> str:
 
     Steps: NFKC (full-width → half-width), control characters removed, Traditional →
     Simplified, a platform export's marks read as what they hide, links, phone, case,
-    tracking and order numbers and short letter-digit codes → placeholders, other long
-    numbers → a magnitude token, whitespace collapsed. English is lower-cased first so that
+    tracking and order numbers and short letter-digit codes → placeholders, English shop
+    words → Chinese (``english_words``), other long numbers → a magnitude token, whitespace
+    collapsed. English is lower-cased first so that
     the placeholders, added after, stay upper-case.
     """
     text = unicodedata.normalize("NFKC", text)
@@ -107,6 +110,7 @@ def normalize(text: str) -> str:
     text = _TRACKING.sub(f" {TRACKING_TOKEN} ", text)
     text = _ORDER.sub(f" {ORDER_TOKEN} ", text)
     text = _CODE.sub(f" {CODE_TOKEN} ", text)
+    text = english_words.translate(text)
     text = _NUMBER.sub(_number_token, text)
     return _SPACES.sub(" ", text).strip()
 
