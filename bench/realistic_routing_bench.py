@@ -8,7 +8,8 @@ first message of a conversation. A message is *routed* when its intent is ``comp
 (the complaint form), ``check_progress`` (a progress answer) or ``request_human`` (a person);
 anything else — greeting, thanks, out of scope, the fallback question — is a miss. The
 realistic chat turns (``chat.jsonl``) are parsed too, to show the other side: how many of
-them are wrongly sent into the complaint form. ``--exported`` parses the same messages as a
+them are wrongly sent into the complaint form. ``--folder`` reads another evaluation folder
+(``nlu_data/triage/mixed_english``). ``--exported`` parses the same messages as a
 platform export shows them (``[ORDERID_…]``, ``[数字x]`` …; ``bench/triage_anonymised.py``).
 """
 
@@ -55,10 +56,14 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=REPO / "models/rasa/shop.tar.gz")
     parser.add_argument("--show", type=int, default=40, help="misses to print")
     parser.add_argument("--exported", action="store_true", help="with a platform's export marks")
+    parser.add_argument(
+        "--folder", type=Path, default=REALISTIC, help="an evaluation folder (default realistic)"
+    )
     args = parser.parse_args()
 
-    complaints = _rows(REALISTIC / "complaints.jsonl")
-    chat = _rows(REALISTIC / "chat.jsonl") if (REALISTIC / "chat.jsonl").exists() else []
+    rows = [row for path in sorted(args.folder.glob("*.jsonl")) for row in _rows(path)]
+    complaints = [row for row in rows if row.get("is_complaint", True)]
+    chat = [row for row in rows if not row.get("is_complaint", True)]
     texts = [r["text"] for r in complaints + chat]
     if args.exported:
         sys.path.insert(0, str(REPO / "bench"))
@@ -108,7 +113,10 @@ def main() -> int:
     for row, intent in misses[: args.show]:
         text = " ".join(row["text"].split())
         print(f"  miss [{intent}] {text}")
-    result_file = Path(str(RESULT_FILE).format("_exported" if args.exported else ""))
+    suffix = ("_exported" if args.exported else "") + (
+        "" if args.folder == REALISTIC else f"_{args.folder.name}"
+    )
+    result_file = Path(str(RESULT_FILE).format(suffix))
     result_file.parent.mkdir(parents=True, exist_ok=True)
     result_file.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     return 0
