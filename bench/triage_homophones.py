@@ -68,9 +68,18 @@ def main() -> int:
     parser.add_argument("--shares", default="0,0.02,0.05", help="typo shares to test")
     parser.add_argument("--skip-slices", action="store_true")
     parser.add_argument("--model", type=Path, default=REPO / "models/triage/latest")
+    parser.add_argument(
+        "--write-realistic",
+        type=Path,
+        metavar="DIR",
+        help="only write the realistic slice with the first share of typos to DIR, for "
+        "bench/realistic_routing_bench.py --folder DIR (the Rasa venv has no pypinyin)",
+    )
     args = parser.parse_args()
     shares = [float(s) for s in args.shares.split(",")]
     warnings.filterwarnings("ignore")
+    if args.write_realistic:
+        return _write_realistic(args.write_realistic, shares[0])
 
     import numpy as np
     from sklearn.metrics import f1_score
@@ -194,6 +203,27 @@ def _urgency_under_typos(
             )
         print(f"  {name:<40}" + "".join(f"{cell:>24}" for cell in cells))
     return table
+
+
+def _write_realistic(folder: Path, share: float) -> int:
+    """The realistic slice, every message with ``share`` of its characters mistyped."""
+    sys.path.insert(0, str(REPO))
+    from triage_model.dataset import DEFAULT_TRAIN_DIR, load_examples
+
+    typos = Homophones([e.text for e in load_examples([REPO / DEFAULT_TRAIN_DIR]) if e.category])
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for path in sorted((REPO / "nlu_data/triage/realistic").glob("*.jsonl")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        rows = [json.loads(line) for line in lines if line]
+        for row in rows:
+            row["text"] = typos.typed(row["text"], share, written)
+            written += 1
+        (folder / path.name).write_text(
+            "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8"
+        )
+    print(f"{written} realistic messages with {share:.0%} typos written to {folder}")
+    return 0
 
 
 def _write(result: dict[str, Any]) -> int:
