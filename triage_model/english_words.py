@@ -47,11 +47,11 @@ def translate(normalized_text: str) -> str:
     Phrases of up to three words separated by single spaces are tried longest first
     ("never received" before "received"). Text without Latin letters is returned as it is.
     """
-    words = list(_WORD.finditer(normalized_text.replace("\u2019", "'")))
+    source = normalized_text.replace("\u2019", "'")  # a typographic apostrophe (doesn’t)
+    words = list(_WORD.finditer(source))
     if not words:
         return normalized_text
     entries = glossary()
-    source = normalized_text.replace("\u2019", "'")
     pieces: list[str] = []
     position = 0
     index = 0
