@@ -4,7 +4,7 @@ Shoppers mix English into their Chinese ("size不对", "refund还没到账", "�
 write in English altogether, and the labels guide lists English words among the text the
 classifier must handle. The training data has few, so the features have no weight for
 "refund" and the urgency rules cannot see "lawyer" or "hospital". A glossary written for
-this project (``userdict/english_words.txt``, about 270 entries from the guide's vocabulary)
+this project (``userdict/english_words.txt``, about 440 entries from the guide's vocabulary)
 turns known English words and phrases into Chinese ones during normalisation, so that the
 rules, the features and the pinyin step all read them. Unknown English stays as typed.
 """
@@ -37,7 +37,10 @@ def glossary() -> dict[str, str]:
         english, separator, chinese = line.partition("\t")
         if not separator or not english or not chinese.strip():
             raise ValueError(f"english_words.txt line {number}: expected 'english<TAB>中文'")
-        entries[" ".join(english.split())] = chinese.strip()
+        key = " ".join(english.split())
+        if key in entries:
+            raise ValueError(f"english_words.txt line {number}: {key!r} is there twice")
+        entries[key] = chinese.strip()
     return entries
 
 
