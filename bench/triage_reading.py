@@ -20,6 +20,7 @@ SLICES = (
     "unseen_real_style",
     "remedy_requests",
     "mixed_english",
+    "mixed_english_check",
 )
 
 
