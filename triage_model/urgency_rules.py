@@ -58,6 +58,8 @@ class RuleHit:
 _NOT_AGE: Final = (
     r"(?<!用了)(?<!才用)(?<!用)(?<!戴了)(?<!穿了)(?<!睡了)(?<!买了)(?<!才买)(?<!只剩)(?<!还剩)(?<!剩)"
     r"(?<!过期)(?<!保质期)(?<!有效期)"
+    # A person's age or a pregnancy (怀孕七个月了, 宝宝两个月了), not a wait.
+    r"(?<!孕)(?<!宝宝)(?<!孩子)(?<!娃)"
 )
 #: After a duration: it has lasted (了, 都, 还, 过去) or nothing happened in it (没 …), but not
 #: "without the thing to use" (半个月没东西用 is what a repair will cost, not a wait so far).
@@ -82,7 +84,8 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     ),
     # A burning smell alone is its own pattern: shoppers often report it with "but no smoke".
     _p("safety_health", "burn_smell", r"烧焦的?(味|气味)|焦糊味"),
-    _p("safety_health", "shock", r"触电|漏电|电到|电了一下|被电"),
+    _p("safety_health", "shock", # 被电 is a shock, not 被电话吵醒 (woken by calls) or 被电动车撞 (a scooter).
+        r"触电|漏电|电到|电了一下|被电(?![话视脑梯池动商信线源瓶])"),
     _p("safety_health", "poison", r"中毒|有毒|呕吐|上吐下泻|拉肚子|腹泻|肚子疼|食物中毒|甲醛超标"),
     _p("safety_health", "allergy", r"过敏|红肿|起疹|疹子|皮疹|起红点|烂脸|脸肿"),
     _p("safety_health", "doctor", r"送医|医院|就医|看医生|急诊|住院|挂号|诊所|吃药都"),
@@ -243,7 +246,7 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "severe_distress",
         "threat",
-        r"弄死|(?<!秒)杀了|砍死|同归于尽|拼了|找上门|报复|炸了你们|砸了你们|跟你们没完"
+        r"弄死|(?<!秒)杀了|砍死|同归于尽|(?<![团单])拼了(?![一二两三四五六七八九十几多0-9])|找上门|报复|炸了你们|砸了你们|跟你们没完"
         r"|堵门|拉横幅|后果自负|别想好过|付出代价",
     ),
     # Despair without a threat: its own pattern (崩溃 is also what an app does).

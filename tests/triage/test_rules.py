@@ -162,6 +162,10 @@ def test_look_alikes_of_repeated_failure_and_large_loss_do_not_fire(text: str) -
         "钱扣了订单还是待付款 被你们系统吞了？",  # money a system swallowed
         "营销短信一天好几条 老人家还以为是诈骗",  # mistaken for a scam, not one
         "助听器才戴了一个多月就没声音了",  # the product's age, not a wait
+        "拼团拼了三天没成团 钱一直冻着",  # a group buy, not a fight
+        "麻烦备注快递别打电话 每次都被电话吵醒",  # calls, not a shock
+        "我怀孕七个月了 防辐射服有问题想退",  # a pregnancy, not a wait
+        "宝宝两个月了 奶瓶的刻度印歪了",  # a baby's age
     ],
 )
 def test_look_alike_words_fire_nothing(text: str) -> None:
