@@ -84,8 +84,11 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     ),
     # A burning smell alone is its own pattern: shoppers often report it with "but no smoke".
     _p("safety_health", "burn_smell", r"烧焦的?(味|气味)|焦糊味"),
-    _p("safety_health", "shock", # 被电 is a shock, not 被电话吵醒 (woken by calls) or 被电动车撞 (a scooter).
-        r"触电|漏电|电到|电了一下|被电(?![话视脑梯池动商信线源瓶])"),
+    _p(
+        "safety_health",
+        "shock",  # 被电 is a shock, not 被电话吵醒 (woken by calls) or 被电动车撞 (a scooter).
+        r"触电|漏电|电到|电了一下|被电(?![话视脑梯池动商信线源瓶])",
+    ),
     _p("safety_health", "poison", r"中毒|有毒|呕吐|上吐下泻|拉肚子|腹泻|肚子疼|食物中毒|甲醛超标"),
     _p("safety_health", "allergy", r"过敏|红肿|起疹|疹子|皮疹|起红点|烂脸|脸肿"),
     _p("safety_health", "doctor", r"送医|医院|就医|看医生|急诊|住院|挂号|诊所|吃药都"),
