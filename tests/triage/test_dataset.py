@@ -11,6 +11,7 @@ import pytest
 from triage_model.chat_turns import read_intent_examples
 from triage_model.dataset import (
     DEFAULT_EVALUATION_DIRS,
+    DEFAULT_GUIDE_EDGES_DIR,
     DEFAULT_MIXED_ENGLISH_CHECK_DIR,
     DEFAULT_MIXED_ENGLISH_DIR,
     DEFAULT_RARE_DIR,
@@ -183,6 +184,17 @@ def test_the_remedy_requests_never_leak_into_training() -> None:
     assert min(counts.values()) >= 40, counts
     assert not {e.text for e in remedy} & {e.text for e in TRAIN}
     assert DEFAULT_REMEDY_DIR in DEFAULT_EVALUATION_DIRS
+
+
+def test_the_guide_edges_never_leak_into_training() -> None:
+    """Writers NN and OO were briefed after the held-out file's errors had been read, so their
+    files measure those kinds instead of teaching them: none is trained on."""
+    edges = load_examples([REPO / DEFAULT_GUIDE_EDGES_DIR])
+    assert len(edges) >= 500 and {e.category for e in edges} == set(CATEGORIES)
+    assert sum(e.category == "after_sales" for e in edges) >= 100
+    assert sum(e.category == "other" for e in edges) >= 150
+    assert not {e.text for e in edges} & {e.text for e in TRAIN}
+    assert DEFAULT_GUIDE_EDGES_DIR in DEFAULT_EVALUATION_DIRS
 
 
 @pytest.mark.parametrize("folder", [DEFAULT_MIXED_ENGLISH_DIR, DEFAULT_MIXED_ENGLISH_CHECK_DIR])
