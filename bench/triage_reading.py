@@ -21,6 +21,7 @@ SLICES = (
     "remedy_requests",
     "mixed_english",
     "mixed_english_check",
+    "guide_edges",
 )
 
 
