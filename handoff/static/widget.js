@@ -19,7 +19,7 @@
   // ``seq``: the number of the last message shown (messages come numbered 1, 2, 3… in their
   // conversation); a reconnect resumes after it and a number shown already is a copy.
   // ``top``: the highest message id shown; ``who``: whose conversation it is (welcome).
-  var state = { unread: 0, open: false, ws: null, retry: RETRY_FIRST, timer: null, seq: 0, top: 0, who: "", stated: false };
+  var state = { unread: 0, open: false, ws: null, retry: RETRY_FIRST, timer: null, seq: 0, top: 0, who: "", stated: false, pinned: true };
   // The shopper's messages not yet acknowledged, oldest first: {id, frame, url}. They are
   // kept in sessionStorage, so a reload while offline shows and sends them again, once.
   var outbox = [];
@@ -123,7 +123,7 @@
     return sameDay ? hm : (d.getUTCMonth() + 1) + "月" + d.getUTCDate() + "日 " + hm;
   }
   function nearBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 80; }
-  function toBottom() { log.scrollTop = log.scrollHeight; }
+  function toBottom() { log.scrollTop = log.scrollHeight; state.pinned = true; }
 
   // Stored messages are shown in id order; the shopper's unconfirmed ones stay below them.
   function place(row, id) {
@@ -141,7 +141,10 @@
   function picture(url) {
     var img = el("img", "dxr-img"); img.src = url; img.alt = "图片（点击放大）";
     // Images load after the row is placed: keep the newest message in view.
-    img.addEventListener("load", function () { if (img.dataset.stick) toBottom(); });
+    // Whether the log was at the bottom is asked twice: when the row is made, and when the
+    // picture arrives (a reload replays rows before the log has its height, so the first
+    // answer can be wrong; the shopper's own scrolling is what keeps it unpinned).
+    img.addEventListener("load", function () { if (img.dataset.stick || state.pinned) toBottom(); });
     img.dataset.stick = nearBottom() || !state.open ? "1" : "";
     return img;
   }
@@ -327,6 +330,7 @@
     if (event.key !== "Escape") return;
     if (!zoom.hidden) zoom.click(); else setOpen(false);
   });
+  log.addEventListener("scroll", function () { state.pinned = nearBottom(); });
   log.addEventListener("click", function (event) {
     var target = event.target;
     if (target && target.classList && target.classList.contains("dxr-img")) {
