@@ -19,6 +19,7 @@
   // ``seq``: the number of the last message shown (messages come numbered 1, 2, 3… in their
   // conversation); a reconnect resumes after it and a number shown already is a copy.
   // ``top``: the highest message id shown; ``who``: whose conversation it is (welcome).
+  // ``pinned``: the log follows its newest message (false once the shopper scrolls up).
   var state = { unread: 0, open: false, ws: null, retry: RETRY_FIRST, timer: null, seq: 0, top: 0, who: "", stated: false, pinned: true };
   // The shopper's messages not yet acknowledged, oldest first: {id, frame, url}. They are
   // kept in sessionStorage, so a reload while offline shows and sends them again, once.
@@ -140,12 +141,10 @@
   }
   function picture(url) {
     var img = el("img", "dxr-img"); img.src = url; img.alt = "图片（点击放大）";
-    // Images load after the row is placed: keep the newest message in view.
-    // Whether the log was at the bottom is asked twice: when the row is made, and when the
-    // picture arrives (a reload replays rows before the log has its height, so the first
-    // answer can be wrong; the shopper's own scrolling is what keeps it unpinned).
-    img.addEventListener("load", function () { if (img.dataset.stick || state.pinned) toBottom(); });
-    img.dataset.stick = nearBottom() || !state.open ? "1" : "";
+    // Images load after the row is placed: keep the newest message in view unless the
+    // shopper has scrolled up. Asked when the picture arrives, not when its row is made: a
+    // reload replays rows before the log has its height. A closed panel scrolls down on open.
+    img.addEventListener("load", function () { if (state.pinned) toBottom(); });
     return img;
   }
   function bubble(sender, text, attachment, agent) {
@@ -330,6 +329,7 @@
     if (event.key !== "Escape") return;
     if (!zoom.hidden) zoom.click(); else setOpen(false);
   });
+  // Only scrolling moves the log away from its newest message; toBottom pins it again.
   log.addEventListener("scroll", function () { state.pinned = nearBottom(); });
   log.addEventListener("click", function (event) {
     var target = event.target;
