@@ -331,6 +331,9 @@
   });
   // Only scrolling moves the log away from its newest message; toBottom pins it again.
   log.addEventListener("scroll", function () { state.pinned = nearBottom(); });
+  // The log shrinks when the status line grows to two lines, the typing line shows or the
+  // phone's keyboard opens; that moves no scrollbar, so a pinned log is put back here.
+  if (window.ResizeObserver) new ResizeObserver(function () { if (state.pinned) toBottom(); }).observe(log);
   log.addEventListener("click", function (event) {
     var target = event.target;
     if (target && target.classList && target.classList.contains("dxr-img")) {
