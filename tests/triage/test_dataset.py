@@ -66,13 +66,17 @@ def test_texts_are_shopper_sized_and_mixed_script(
 
 @pytest.mark.parametrize("split", ["train", "heldout"])
 def test_complaints_are_long_enough_to_state_a_problem(split: str) -> None:
-    """A complaint shorter than 少了一件 is a fragment, not a problem, except the real-style
-    files, where shoppers write 催单 and 假货吧 too."""
+    """A complaint shorter than 少了一件 is usually a fragment, not a problem. The real-style
+    files may hold many (shoppers write 催单 and 假货吧 too); the other writers, briefed in
+    chat style since the seventh pass, only a few (假货, 登不上, 发票呢): under 1 % of a file,
+    so a file of cut-off lines still fails."""
     for name, examples in by_file(split).items():
-        if name.startswith("real_style"):
-            assert all(len(e.text) >= 2 for e in examples), name
-        elif not name.startswith("chat"):
-            assert all(len(e.text) >= 4 for e in examples), name
+        if name.startswith("chat"):
+            continue
+        assert all(len(e.text) >= 2 for e in examples), name
+        if not name.startswith("real_style"):
+            fragments = sum(len(e.text) < 4 for e in examples)
+            assert fragments / len(examples) < 0.01, name
 
 
 @pytest.mark.parametrize(("split", "at_least"), [("train", 250), ("heldout", 50)])
