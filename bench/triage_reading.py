@@ -22,6 +22,7 @@ SLICES = (
     "mixed_english",
     "mixed_english_check",
     "guide_edges",
+    "fresh_heldout",
 )
 
 

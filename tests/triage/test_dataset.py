@@ -11,6 +11,7 @@ import pytest
 from triage_model.chat_turns import read_intent_examples
 from triage_model.dataset import (
     DEFAULT_EVALUATION_DIRS,
+    DEFAULT_FRESH_HELDOUT_DIR,
     DEFAULT_GUIDE_EDGES_DIR,
     DEFAULT_MIXED_ENGLISH_CHECK_DIR,
     DEFAULT_MIXED_ENGLISH_DIR,
@@ -199,6 +200,18 @@ def test_the_guide_edges_never_leak_into_training() -> None:
     assert sum(e.category == "other" for e in edges) >= 150
     assert not {e.text for e in edges} & {e.text for e in TRAIN}
     assert DEFAULT_GUIDE_EDGES_DIR in DEFAULT_EVALUATION_DIRS
+
+
+def test_the_fresh_held_out_file_never_leaks_into_training() -> None:
+    """Writer AL's file is the held-out figure nobody has chosen anything by: every category
+    and both urgencies well represented, and no line of it (or a near copy, checked when it
+    was added with ``bench/triage_near_duplicates.py --against-training``) in training."""
+    fresh = load_examples([REPO / DEFAULT_FRESH_HELDOUT_DIR])
+    assert len(fresh) >= 400
+    assert min(sum(e.category == c for e in fresh) for c in CATEGORIES) >= 80
+    assert sum(e.urgency == "urgent" for e in fresh) >= 80
+    assert not {e.text for e in fresh} & {e.text for e in TRAIN}
+    assert DEFAULT_FRESH_HELDOUT_DIR in DEFAULT_EVALUATION_DIRS
 
 
 @pytest.mark.parametrize("folder", [DEFAULT_MIXED_ENGLISH_DIR, DEFAULT_MIXED_ENGLISH_CHECK_DIR])
