@@ -27,7 +27,13 @@ import json
 import sys
 import time
 import warnings
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from triage_model.features import Candidate
 
 REPO = Path(__file__).resolve().parents[1]
 RESULT_FILE = REPO / "reports/bench/triage_lofo.json"
@@ -44,6 +50,72 @@ def line_weights(stems: list[str], alpha: float) -> list[float]:
     return [weight * scale for weight in raw]
 
 
+@dataclass(frozen=True)
+class TrainingComplaints:
+    """Every training complaint, normalised as the product reads it, with its file's stem."""
+
+    stems: list[str]
+    texts: list[str]
+    labels: list[str]
+
+
+def training_complaints() -> TrainingComplaints:
+    """The complaints of ``nlu_data/triage/train``; chat turns have no category and are left out."""
+    sys.path.insert(0, str(REPO))
+    from triage_model.dataset import DEFAULT_TRAIN_DIR, data_files, load_examples
+    from triage_model.normalize import normalize
+
+    complaints = TrainingComplaints([], [], [])
+    for path in data_files(REPO / DEFAULT_TRAIN_DIR):
+        for example in load_examples([path]):
+            if example.category is not None:
+                complaints.stems.append(path.stem)
+                complaints.texts.append(normalize(example.text))
+                complaints.labels.append(example.category)
+    return complaints
+
+
+def leave_one_file_out(
+    candidate: Candidate,
+    data: TrainingComplaints,
+    test_files: list[str],
+    left_out: Collection[str] = (),
+    alpha: float = 0.0,
+) -> tuple[float, dict[str, float]]:
+    """Pooled macro-F1 over ``test_files``, each predicted by ``candidate`` fitted on every
+    other file except those in ``left_out``, and each test file's accuracy.
+
+    ``alpha`` 0 fits without sample weights (the product); otherwise ``line_weights``.
+    Call it inside ``segment.remembered_words()`` so the files are segmented once.
+    """
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from triage_model.training import category_pipeline
+
+    stems = np.array(data.stems)
+    labels = np.array(data.labels)
+    usable = ~np.isin(stems, sorted(left_out))
+    truth: list[str] = []
+    guess: list[str] = []
+    per_file: dict[str, float] = {}
+    for stem in test_files:
+        test = np.flatnonzero(stems == stem)
+        fit = np.flatnonzero(usable & (stems != stem))
+        model = category_pipeline(candidate)
+        fit_texts = [data.texts[i] for i in fit]
+        if alpha:
+            weights = np.array(line_weights([data.stems[i] for i in fit], alpha))
+            model.fit(fit_texts, labels[fit], model__sample_weight=weights)
+        else:
+            model.fit(fit_texts, labels[fit])
+        predicted = model.predict([data.texts[i] for i in test])
+        truth += list(labels[test])
+        guess += list(predicted)
+        per_file[stem] = round(float(np.mean(predicted == labels[test])), 4)
+    return round(float(f1_score(truth, guess, average="macro")), 4), per_file
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -55,27 +127,12 @@ def main() -> int:
     warnings.filterwarnings("ignore")
 
     import numpy as np
-    from sklearn.metrics import f1_score
 
-    sys.path.insert(0, str(REPO))
-    from triage_model.dataset import DEFAULT_TRAIN_DIR, data_files, load_examples
+    data = training_complaints()
     from triage_model.features import CATEGORY_CANDIDATES, EXTRA_CANDIDATES
-    from triage_model.normalize import normalize
     from triage_model.segment import remembered_words
-    from triage_model.training import category_pipeline
 
-    stems: list[str] = []
-    texts: list[str] = []
-    labels_list: list[str] = []
-    for path in data_files(REPO / DEFAULT_TRAIN_DIR):
-        for example in load_examples([path]):
-            if example.category is not None:
-                stems.append(path.stem)
-                texts.append(normalize(example.text))
-                labels_list.append(example.category)
-    stem_array = np.array(stems)
-    labels = np.array(labels_list)
-    files = sorted(set(stems))
+    files = sorted(set(data.stems))
     by_name = {c.name: c for c in CATEGORY_CANDIDATES + EXTRA_CANDIDATES}
     unknown = [name for name in args.candidates if name not in by_name]
     if unknown:
@@ -83,26 +140,13 @@ def main() -> int:
         return 2
     candidates = [by_name[name] for name in args.candidates] or [CATEGORY_CANDIDATES[0]]
     variants = [(candidate, alpha) for candidate in candidates for alpha in args.alpha]
-    print(f"{len(texts)} complaints in {len(files)} files", flush=True)
+    print(f"{len(data.texts)} complaints in {len(files)} files", flush=True)
 
     result: dict[str, object] = {"files": len(files)}
     with remembered_words():
         for candidate, alpha in variants:
             started = time.perf_counter()
-            truth: list[str] = []
-            guess: list[str] = []
-            per_file: dict[str, float] = {}
-            for stem in files:
-                test = np.flatnonzero(stem_array == stem)
-                fit = np.flatnonzero(stem_array != stem)
-                weights = np.array(line_weights([stems[i] for i in fit], alpha))
-                model = category_pipeline(candidate)
-                model.fit([texts[i] for i in fit], labels[fit], model__sample_weight=weights)
-                predicted = model.predict([texts[i] for i in test])
-                truth += list(labels[test])
-                guess += list(predicted)
-                per_file[stem] = round(float(np.mean(predicted == labels[test])), 4)
-            macro = round(float(f1_score(truth, guess, average="macro")), 4)
+            macro, per_file = leave_one_file_out(candidate, data, files, alpha=alpha)
             worst = sorted(per_file.items(), key=lambda item: item[1])[:5]
             name = f"{candidate.name}, alpha {alpha}"
             result[name] = {"macro_f1": macro, "accuracy_per_file": per_file}

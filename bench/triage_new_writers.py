@@ -33,29 +33,18 @@ def main() -> int:
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
 
-    import numpy as np
-    from sklearn.metrics import f1_score
+    from triage_lofo import leave_one_file_out, training_complaints
 
-    sys.path.insert(0, str(REPO))
-    from triage_model.dataset import DEFAULT_TRAIN_DIR, data_files, load_examples
+    data = training_complaints()
     from triage_model.features import CATEGORY_CANDIDATES
-    from triage_model.normalize import normalize
     from triage_model.segment import remembered_words
-    from triage_model.training import category_pipeline
 
-    rows: list[tuple[str, str, str]] = []  # (file stem, normalised text, category)
-    for path in data_files(REPO / DEFAULT_TRAIN_DIR):
-        for example in load_examples([path]):
-            if example.category is not None:
-                rows.append((path.stem, normalize(example.text), example.category))
-    stems = np.array([row[0] for row in rows])
-    missing = sorted(set(args.new) - set(stems))
+    missing = sorted(set(args.new) - set(data.stems))
     if missing:
         print(f"no such training file: {', '.join(missing)}", file=sys.stderr)
         return 2
     new = set(args.new)
-    older = sorted({stem for stem in stems if stem not in new})
-    labels = np.array([row[2] for row in rows])
+    older = sorted({stem for stem in data.stems if stem not in new})
     incumbent = CATEGORY_CANDIDATES[0]
 
     result: dict[str, object] = {"pipeline": incumbent.name, "new": sorted(new)}
@@ -63,23 +52,9 @@ def main() -> int:
     with remembered_words():
         for with_new in (False, True):
             started = time.perf_counter()
-            truth: list[str] = []
-            guess: list[str] = []
-            per_file: dict[str, float] = {}
-            for stem in older:
-                test = np.flatnonzero(stems == stem)
-                fit = [
-                    i
-                    for i in range(len(rows))
-                    if stems[i] != stem and (with_new or stems[i] not in new)
-                ]
-                model = category_pipeline(incumbent).fit([rows[i][1] for i in fit], labels[fit])
-                predicted = model.predict([rows[i][1] for i in test])
-                truth += list(labels[test])
-                guess += list(predicted)
-                per_file[stem] = round(float(np.mean(predicted == labels[test])), 4)
+            left_out = set() if with_new else new
+            macro, per_file = leave_one_file_out(incumbent, data, older, left_out)
             name = "with_new" if with_new else "without_new"
-            macro = round(float(f1_score(truth, guess, average="macro")), 4)
             pooled[name] = macro
             result[name] = {"macro_f1": macro, "accuracy_per_file": per_file}
             print(
