@@ -23,6 +23,7 @@ SLICES = (
     "mixed_english_check",
     "guide_edges",
     "fresh_heldout",
+    "unadopted_writers",
 )
 
 

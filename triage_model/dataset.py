@@ -60,6 +60,10 @@ DEFAULT_GUIDE_EDGES_DIR = Path("nlu_data/triage/guide_edges")
 #: writer AL, who saw only the labels guide, written after the first had been read in many
 #: sessions: the first reading of it is the one independent held-out figure. Never trained on.
 DEFAULT_FRESH_HELDOUT_DIR = Path("nlu_data/triage/fresh_heldout")
+#: Three writers of the eighth pass (overlap rules, urgency rules, older shoppers) whose files
+#: leave-one-file-out did not adopt for training; read as one more set of writers nobody
+#: trained on, with the lines nearest a training line dropped. Never trained on.
+DEFAULT_UNADOPTED_WRITERS_DIR = Path("nlu_data/triage/unadopted_writers")
 #: Everything ``train`` leaves out and ``evaluate`` reports, each folder on its own.
 DEFAULT_EVALUATION_DIRS = (
     DEFAULT_HELDOUT_DIR,
@@ -72,6 +76,7 @@ DEFAULT_EVALUATION_DIRS = (
     DEFAULT_MIXED_ENGLISH_CHECK_DIR,
     DEFAULT_GUIDE_EDGES_DIR,
     DEFAULT_FRESH_HELDOUT_DIR,
+    DEFAULT_UNADOPTED_WRITERS_DIR,
 )
 
 

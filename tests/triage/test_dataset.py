@@ -17,6 +17,7 @@ from triage_model.dataset import (
     DEFAULT_MIXED_ENGLISH_DIR,
     DEFAULT_RARE_DIR,
     DEFAULT_REMEDY_DIR,
+    DEFAULT_UNADOPTED_WRITERS_DIR,
     DEFAULT_UNSEEN_DIR,
     DEFAULT_UNSEEN_REAL_STYLE_DIR,
     DatasetError,
@@ -212,6 +213,18 @@ def test_the_fresh_held_out_file_never_leaks_into_training() -> None:
     assert sum(e.urgency == "urgent" for e in fresh) >= 80
     assert not {e.text for e in fresh} & {e.text for e in TRAIN}
     assert DEFAULT_FRESH_HELDOUT_DIR in DEFAULT_EVALUATION_DIRS
+
+
+def test_the_unadopted_writers_never_leak_into_training() -> None:
+    """Writers AM, AN and AO were not adopted for training (leave-one-file-out fell), so their
+    files are read as writers nobody trained on; a copy in training would make that figure
+    flatter the model."""
+    unadopted = load_examples([REPO / DEFAULT_UNADOPTED_WRITERS_DIR])
+    assert len(unadopted) >= 600
+    assert min(sum(e.category == c for e in unadopted) for c in CATEGORIES) >= 100
+    assert sum(e.urgency == "urgent" for e in unadopted) >= 150
+    assert not {e.text for e in unadopted} & {e.text for e in TRAIN}
+    assert DEFAULT_UNADOPTED_WRITERS_DIR in DEFAULT_EVALUATION_DIRS
 
 
 @pytest.mark.parametrize("folder", [DEFAULT_MIXED_ENGLISH_DIR, DEFAULT_MIXED_ENGLISH_CHECK_DIR])
