@@ -203,28 +203,28 @@ def test_the_guide_edges_never_leak_into_training() -> None:
     assert DEFAULT_GUIDE_EDGES_DIR in DEFAULT_EVALUATION_DIRS
 
 
-def test_the_fresh_held_out_file_never_leaks_into_training() -> None:
-    """Writer AL's file is the held-out figure nobody has chosen anything by: every category
-    and both urgencies well represented, and no line of it (or a near copy, checked when it
-    was added with ``bench/triage_near_duplicates.py --against-training``) in training."""
-    fresh = load_examples([REPO / DEFAULT_FRESH_HELDOUT_DIR])
-    assert len(fresh) >= 400
-    assert min(sum(e.category == c for e in fresh) for c in CATEGORIES) >= 80
-    assert sum(e.urgency == "urgent" for e in fresh) >= 80
-    assert not {e.text for e in fresh} & {e.text for e in TRAIN}
-    assert DEFAULT_FRESH_HELDOUT_DIR in DEFAULT_EVALUATION_DIRS
-
-
-def test_the_unadopted_writers_never_leak_into_training() -> None:
-    """Writers AM, AN and AO were not adopted for training (leave-one-file-out fell), so their
-    files are read as writers nobody trained on; a copy in training would make that figure
-    flatter the model."""
-    unadopted = load_examples([REPO / DEFAULT_UNADOPTED_WRITERS_DIR])
-    assert len(unadopted) >= 600
-    assert min(sum(e.category == c for e in unadopted) for c in CATEGORIES) >= 100
-    assert sum(e.urgency == "urgent" for e in unadopted) >= 150
-    assert not {e.text for e in unadopted} & {e.text for e in TRAIN}
-    assert DEFAULT_UNADOPTED_WRITERS_DIR in DEFAULT_EVALUATION_DIRS
+@pytest.mark.parametrize(
+    ("folder", "lines", "per_category", "urgent"),
+    [
+        # Writer AL: the held-out figure nobody has chosen anything by.
+        (DEFAULT_FRESH_HELDOUT_DIR, 400, 80, 80),
+        # Writers AM, AN and AO: not adopted for training (leave-one-file-out fell).
+        (DEFAULT_UNADOPTED_WRITERS_DIR, 600, 100, 150),
+    ],
+)
+def test_the_writers_nobody_trained_on_never_leak_into_training(
+    folder: Path, lines: int, per_category: int, urgent: int
+) -> None:
+    """These slices are read as writers nobody trained on: every category and both urgencies
+    well represented, and no line of them (or a near copy, checked when they were added with
+    ``bench/triage_near_duplicates.py --against-training``) in training, where it would make
+    their figure flatter the model."""
+    examples = load_examples([REPO / folder])
+    assert len(examples) >= lines
+    assert min(sum(e.category == c for e in examples) for c in CATEGORIES) >= per_category
+    assert sum(e.urgency == "urgent" for e in examples) >= urgent
+    assert not {e.text for e in examples} & {e.text for e in TRAIN}
+    assert folder in DEFAULT_EVALUATION_DIRS
 
 
 @pytest.mark.parametrize("folder", [DEFAULT_MIXED_ENGLISH_DIR, DEFAULT_MIXED_ENGLISH_CHECK_DIR])
