@@ -24,6 +24,7 @@ SLICES = (
     "guide_edges",
     "fresh_heldout",
     "unadopted_writers",
+    "urgency_check",
 )
 
 

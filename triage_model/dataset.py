@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from triage_model.labels import CATEGORIES, TRIGGER_ALIASES, TRIGGERS, URGENCIES
@@ -64,6 +64,11 @@ DEFAULT_FRESH_HELDOUT_DIR = Path("nlu_data/triage/fresh_heldout")
 #: leave-one-file-out did not adopt for training; read as one more set of writers nobody
 #: trained on, with the lines nearest a training line dropped. Never trained on.
 DEFAULT_UNADOPTED_WRITERS_DIR = Path("nlu_data/triage/unadopted_writers")
+#: Two writers of the ninth pass (AS: urgency look-alikes and plainly worded urgent
+#: complaints; AT: a day of a shop's chat queue), written to decide the ninth pass's urgency
+#: changes before anything else read them; the lines nearest a training line dropped. Never
+#: trained on.
+DEFAULT_URGENCY_CHECK_DIR = Path("nlu_data/triage/urgency_check")
 #: Everything ``train`` leaves out and ``evaluate`` reports, each folder on its own.
 DEFAULT_EVALUATION_DIRS = (
     DEFAULT_HELDOUT_DIR,
@@ -77,6 +82,7 @@ DEFAULT_EVALUATION_DIRS = (
     DEFAULT_GUIDE_EDGES_DIR,
     DEFAULT_FRESH_HELDOUT_DIR,
     DEFAULT_UNADOPTED_WRITERS_DIR,
+    DEFAULT_URGENCY_CHECK_DIR,
 )
 
 
@@ -89,6 +95,8 @@ class Example:
     urgency: str
     triggers: tuple[str, ...]
     is_complaint: bool = True
+    #: The data file's stem (one writer's voice); empty for a chat turn from the intents.
+    source: str = field(default="", compare=False)
 
     @property
     def trigger_class(self) -> str:
@@ -100,7 +108,7 @@ class DatasetError(ValueError):
     """A data file has a line that does not follow the labels guide."""
 
 
-def _parse_line(line: str, where: str) -> Example:
+def _parse_line(line: str, where: str, source: str = "") -> Example:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -130,6 +138,7 @@ def _parse_line(line: str, where: str) -> Example:
         urgency=str(urgency),
         triggers=tuple(triggers),
         is_complaint=complaint,
+        source=source,
     )
 
 
@@ -154,7 +163,7 @@ def load_examples(sources: Iterable[Path]) -> list[Example]:
                     if not line.strip():
                         continue
                     where = f"{path}:{number}"
-                    example = _parse_line(line, where)
+                    example = _parse_line(line, where, path.stem)
                     if example.text in seen:
                         raise DatasetError(f"{where}: duplicate of {seen[example.text]}")
                     seen[example.text] = where

@@ -20,12 +20,13 @@ from triage_model.dataset import (
     DEFAULT_UNADOPTED_WRITERS_DIR,
     DEFAULT_UNSEEN_DIR,
     DEFAULT_UNSEEN_REAL_STYLE_DIR,
+    DEFAULT_URGENCY_CHECK_DIR,
     DatasetError,
     Example,
     load_examples,
 )
 from triage_model.labels import CATEGORIES, TRIGGERS
-from triage_model.training import training_examples
+from triage_model.training import file_groups, training_examples
 
 REPO = Path(__file__).resolve().parents[2]
 TRAIN = load_examples([REPO / "nlu_data/triage/train"])
@@ -144,6 +145,16 @@ def test_realistic_slice_never_leaks_into_training() -> None:
     assert not complaints & intents
 
 
+def test_each_example_remembers_its_file_and_chat_turns_stand_alone() -> None:
+    """Folds by file (the ninth pass's candidate threshold folds) need each line's writer."""
+    assert all(example.source for example in TRAIN)
+    assert len({example.source for example in TRAIN}) >= 50
+    chat = Example(text="在吗", category=None, urgency="normal", triggers=(), is_complaint=False)
+    groups = file_groups([TRAIN[0], TRAIN[1], chat, chat])
+    assert groups[:2] == [TRAIN[0].source, TRAIN[1].source]
+    assert groups[2] != groups[3]  # chat turns spread over the folds one by one
+
+
 def test_a_bad_line_names_its_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
@@ -210,6 +221,8 @@ def test_the_guide_edges_never_leak_into_training() -> None:
         (DEFAULT_FRESH_HELDOUT_DIR, 400, 80, 80),
         # Writers AM, AN and AO: not adopted for training (leave-one-file-out fell).
         (DEFAULT_UNADOPTED_WRITERS_DIR, 600, 100, 150),
+        # Writers AS and AT: the check set that decided the ninth pass's urgency changes.
+        (DEFAULT_URGENCY_CHECK_DIR, 400, 80, 150),
     ],
 )
 def test_the_writers_nobody_trained_on_never_leak_into_training(
