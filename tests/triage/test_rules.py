@@ -166,6 +166,14 @@ def test_look_alikes_of_repeated_failure_and_large_loss_do_not_fire(text: str) -
         "麻烦备注快递别打电话 每次都被电话吵醒",  # calls, not a shock
         "我怀孕七个月了 防辐射服有问题想退",  # a pregnancy, not a wait
         "宝宝两个月了 奶瓶的刻度印歪了",  # a baby's age
+        "快递放到工商银行对面的驿站就行",  # a landmark, not a regulator
+        "派出所门口那个快递柜打不开",
+        "地址写的法院附近 快递员说找不到",
+        "净水器装好以后老是报警 滤芯也是新的",  # an appliance's alarm
+        "这台相机曝光补偿调不了",  # a camera's exposure
+        "详情页写着媒体推荐款 收到的是旧款",  # advertising
+        "验证码收不到 我点了十几次了",  # tries, not contacts
+        "打印机卡纸 试了好几次了还是卡",
     ],
 )
 def test_look_alike_words_fire_nothing(text: str) -> None:
@@ -182,6 +190,13 @@ def test_look_alike_words_fire_nothing(text: str) -> None:
         ("手机摔碎了 八千多买的", "large_loss.expensive_lost"),
         ("贷了两万转给他 现在联系不上", "large_loss.big_amount"),
         ("一个多月了还没退款", "repeated_failure.duration"),
+        ("再不给说法我就去工商局投诉", "external_threat.regulator"),
+        ("我已经去派出所报案了", "external_threat.police"),
+        ("东西被调包了 我要报警", "external_threat.police"),
+        ("你们等着 我发微博曝光", "external_threat.media"),
+        ("找了客服好几次了都没用", "repeated_failure.times"),
+        ("第四次联系你们了", "repeated_failure.nth_contact"),
+        ("第二次找客服了 上次说三天回复", "repeated_failure.second_contact"),
     ],
 )
 def test_the_real_trigger_words_still_fire(text: str, pattern: str) -> None:
