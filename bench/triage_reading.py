@@ -25,6 +25,7 @@ SLICES = (
     "fresh_heldout",
     "unadopted_writers",
     "urgency_check",
+    "urgency_test",
 )
 
 

@@ -69,6 +69,11 @@ DEFAULT_UNADOPTED_WRITERS_DIR = Path("nlu_data/triage/unadopted_writers")
 #: changes before anything else read them; the lines nearest a training line dropped. Never
 #: trained on.
 DEFAULT_URGENCY_CHECK_DIR = Path("nlu_data/triage/urgency_check")
+#: Two writers of the tenth pass (AU: how shoppers really say it, slang and figures of speech;
+#: AV: a week of a small shop's messages), written to decide the tenth pass's rule changes,
+#: which were developed on the urgency check set above; the lines nearest a training line or
+#: any other evaluation line dropped. Never trained on.
+DEFAULT_URGENCY_TEST_DIR = Path("nlu_data/triage/urgency_test")
 #: Everything ``train`` leaves out and ``evaluate`` reports, each folder on its own.
 DEFAULT_EVALUATION_DIRS = (
     DEFAULT_HELDOUT_DIR,
@@ -83,6 +88,7 @@ DEFAULT_EVALUATION_DIRS = (
     DEFAULT_FRESH_HELDOUT_DIR,
     DEFAULT_UNADOPTED_WRITERS_DIR,
     DEFAULT_URGENCY_CHECK_DIR,
+    DEFAULT_URGENCY_TEST_DIR,
 )
 
 

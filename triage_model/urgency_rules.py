@@ -32,7 +32,7 @@ _RETRACTED: Final = re.compile(
     r"|一时冲动"
 )
 _SOLVED: Final = re.compile(
-    r"(已经解决|已解决|解决好了|处理好了|已经处理|已经(给我)?(退|换|赔)了|已经收到|退回来了|(?<!不)是气话|别当真)"
+    r"(赔过了|总算(到|退|解决|处理)了|已经解决|已解决|解决好了|处理好了|已经处理|已经(给我)?(退|换|赔)了|已经收到|退回来了|(?<!不)是气话|别当真)"
 )
 
 
@@ -61,9 +61,12 @@ _NOT_AGE: Final = (
     # A person's age or a pregnancy (怀孕七个月了, 宝宝两个月了), not a wait.
     r"(?<!孕)(?<!宝宝)(?<!孩子)(?<!娃)"
 )
-#: After an institution's name: it is where something is (法院旁边那个驿站, 市场监管所对面),
-#: not where the shopper is going.
-_NOT_A_LANDMARK: Final = r"(?![所局院]?(旁边|对面|附近|门口|楼下|隔壁|边上|那边|斜对面|后面|路口))"
+#: After an institution's name: it is where something is (法院旁边那个驿站, 市场监管所对面) or
+#: where someone works (在市场监管所上班, 法院食堂), not where the shopper is going.
+_NOT_A_PLACE: Final = (
+    r"(?![所局院科]?(旁边|对面|附近|门口|楼下|隔壁|边上|那边|斜对面|后面|路口|门卫"
+    r"|上班|上夜班|工作|实习|食堂|的同事))"
+)
 #: After a duration: it has lasted (了, 都, 还, 过去) or nothing happened in it (没 …), but not
 #: "without the thing to use" (半个月没东西用 is what a repair will cost, not a wait so far).
 _ONGOING: Final = r"(了|都|还|过去|没有?(?!东西用|得用|法用|的用))"
@@ -78,12 +81,15 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "safety_health",
         "injury",
-        r"受伤|伤到|弄伤|烫伤|烧伤|灼伤|划伤|割伤|划破|扎伤|刮伤|流血|出血|骨折",
+        r"受伤|伤到|弄伤|烫伤|烧伤|灼伤|划伤|割伤|划破|扎伤|刮伤|流血|出血|骨折|砸伤|压伤"
+        r"|(?<!差点)(?<!差一点)(砸|压)(到|在).{0,6}(脚|腿|头|手|身上|胳膊|腰)|肿得",
     ),
     _p(
         "safety_health",
         "fire",
-        r"起火|(?<!打不)(?<!点不)着火|火灾|冒烟|冒火|烧焦(?!的?(味|气味))|爆炸|自燃|(?<!毛)炸开|爆燃",
+        # Not a hairstyle (爆炸头) or eyes "smoking" from waiting (眼睛都冒烟了); black smoke is smoke.
+        r"起火|(?<!打不)(?<!点不)着火|火灾|(?<!眼睛)(?<!眼睛都)冒[黑白青]?烟|冒火|烧焦(?!的?(味|气味))"
+        r"|爆炸(?!头)|自燃|(?<!毛)炸开|爆燃",
     ),
     # A burning smell alone is its own pattern: shoppers often report it with "but no smoke".
     _p("safety_health", "burn_smell", r"烧焦的?(味|气味)|焦糊味"),
@@ -93,8 +99,25 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         r"触电|漏电|电到|电了一下|被电(?![话视脑梯池动商信线源瓶])",
     ),
     _p("safety_health", "poison", r"中毒|有毒|呕吐|上吐下泻|拉肚子|腹泻|肚子疼|食物中毒|甲醛超标"),
-    _p("safety_health", "allergy", r"过敏|红肿|起疹|疹子|皮疹|起红点|烂脸|脸肿"),
-    _p("safety_health", "doctor", r"送医|医院|就医|看医生|急诊|住院|挂号|诊所|吃药都"),
+    # Allergy as a condition or a worry (过敏体质, 怕过敏, 适合过敏宝宝) is no reaction.
+    _p(
+        "safety_health",
+        "allergy",
+        r"(?<!会)(?<!怕)(?<!容易)(?<!适合)(?<!防)(?<!抗)过敏(?!体质|宝宝|人群|肌|史)"
+        r"|红肿|起疹|疹子|皮疹|起红点|烂脸|脸肿",
+    ),
+    # A hospital as a workplace or a check-up booked (在医院上班, 去医院复查) is no injury.
+    _p(
+        "safety_health",
+        "doctor",
+        r"送医|医院(?!复查|复诊|体检)"
+        + _NOT_A_PLACE
+        + r"|就医|看医生|急诊(?!科)"
+        + _NOT_A_PLACE
+        + r"|住院|挂号|诊所"
+        + _NOT_A_PLACE
+        + r"|吃药都",
+    ),
     # Not money or an order that a system "ate" (钱被系统吞了, 付款被吞了).
     _p(
         "safety_health",
@@ -106,40 +129,48 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "external_threat",
         "hotline",
-        r"12315|315|12345|消协|消费者协会|消保委|消保官|消保会|消基会|消费者文教基金会",
+        r"(?<!\d)(?<!尾号)(?<!单号)(?<!编号)(12315|315|12345)(?!\d)|消协|消费者协会|消保委|消保官|消保会|消基会|消费者文教基金会",
     ),
     _p(
         "external_threat",
         "regulator",
-        r"(市场监管|市场监督|工商(?!银行)|邮政局|邮政管理局|监管部门|有关部门|卫生局|药监局|食药监|质监局)"
-        + _NOT_A_LANDMARK,
+        r"(市场监管|市场监督|工商(?!银行|管理)|邮政局|邮政管理局|监管部门|有关部门|卫生局|药监局|食药监|质监局)"
+        + _NOT_A_PLACE,
     ),
     _p(
         "external_threat",
         "legal",
-        r"律师(?!事务所(旁|对面|附近|楼))|起诉|法院"
-        + _NOT_A_LANDMARK
-        + r"|打官司|诉讼|法律途径|维权到底",
+        r"律师(?!事务所(旁|对面|附近|楼))|起诉|法院" + _NOT_A_PLACE + r"|打官司|诉讼(?!法)|法律途径"
+        # 法庭上见, 告你们, 可以告: suing in plain words (not 告诉 tell, 转告 pass on, 广告 ads).
+        r"|维权到底|法庭|(?<![转报广公警忠预宣控被原祷通])告(你们|死你们|到底)"
+        r"|(?<!你)(去|可以|就|要|能)告(?![诉知白别状示])",
     ),
     # An appliance that keeps alarming (电磁炉一直报警) is a defect, not a call to the police.
     _p(
         "external_threat",
         "police",
-        r"(?<!一直)(?<!老是)(?<!总是)(?<!频繁)(?<!乱)(?<!误)(?<!自动)(?<!显示)报警(?!器|灯|声|音|提示|代码)"
-        r"|报案|警察|公安(?!局(旁|对面|附近|门口|楼))|派出所" + _NOT_A_LANDMARK + r"|(打|报|拨)110",
+        r"(?<!一直)(?<!老是)(?<!总是)(?<!频繁)(?<!乱)(?<!误)(?<!自动)(?<!显示)"
+        # Nor service telling the shopper to call the police (客服让我报警): not their threat.
+        r"(?<!让我)(?<!叫我)(?<!建议)(?<!劝我)报警(?!器|灯|声|音|提示|代码)"
+        r"|报案|警察(?!套装|服|玩具|制服|帽)|公安(?!局(旁|对面|附近|门口|楼))|派出所"
+        + _NOT_A_PLACE
+        + r"|(打|报|拨)110",
     ),
     # 曝光 is also what a camera does (相机曝光不准, 曝光补偿), and 媒体好评 is advertising.
     _p(
         "external_threat",
         "media",
-        r"媒体(?!好评|推荐|评测|盛赞|力荐)|记者"
-        r"|(?<!相机)(?<!镜头)(?<!照片)(?<!自动)(?<!拍照)曝光(?!度|补偿|时间|不准|过度|不足|值|模式|参数)"
+        # Nor 新媒体 / 多媒体 / 自媒体 (a job, a speaker), nor a shop's 曝光活动 (a promotion).
+        r"(?<![新多自融])媒体(?!好评|推荐|评测|盛赞|力荐)|记者|报社"
+        r"|(?<!相机)(?<!镜头)(?<!照片)(?<!自动)(?<!拍照)曝光"
+        r"(?!度|补偿|时间|不准|过度|不足|值|模式|参数|活动|台)"
         r"|电视台|上新闻|黑猫投诉|挂到网上|发到网上",
     ),
     _p(
         "external_threat",
         "social",
-        r"(发|挂|曝|晒).{0,6}(微博|抖音|小红书|朋友圈|知乎|b站)"
+        # Platforms by their nicknames too (某音, dy, 红书, 小红薯).
+        r"(发|挂|曝|晒).{0,6}(微博|抖音|某音|dy|小红书|红书|小红薯|某书|某博|快手|朋友圈|知乎|b站)"
         r"|(微博|抖音|小红书).{0,4}(曝光|发帖|挂|曝|说说)",
     ),
     # 3. Fraud or security.
@@ -155,7 +186,9 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         # 不是我下单的型号 is a wrong item, not an order someone else placed.
         r"没有?(经过)?(我的?)?授权|未授权"
         r"|没有?(买|下单|下过单|消费|购买)(过|东西|任何东西)?.{0,12}(扣了|扣款|扣我|扣钱|被扣)"
-        r"|莫名(其妙)?.{0,3}(扣|被扣|扣款|扣了|多了)|陌生.{0,6}(扣款|订单|支付|登录)",
+        r"|莫名(其妙)?.{0,3}(扣|被扣|扣款|扣了|多了)|陌生.{0,6}(扣款|订单|支付|登录)"
+        # Money sent to, or a card bound from, an account that is not the shopper's.
+        r"|(不是我的|从没见过的|从来没见过的|我都?没有这张|我没有的)(银行)?(卡|账户|账号|支付宝)",
     ),
     # "Not me who bought it" is also how shoppers describe a wrong item (收到的东西不是我买的):
     # its own pattern, so its lower precision does not dilute the charges nobody made above.
@@ -170,10 +203,20 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "fraud_security",
         "scam",
-        r"(?<!以为是)(?<!以为)诈骗|冒充|假冒.{0,4}客服|假客服|钓鱼(网站|链接|短信|网址|页面|邮件)|骗钱",
+        # 冒充 only for a person or the shop (陈米冒充新米 is a product not as described); anyone
+        # asking for a password, a card number or a code is a scam whatever they call themselves.
+        r"(?<!以为是)(?<!以为)诈骗|冒充.{0,6}(客服|官方|你们|店|平台|快递|工作人员|商家|售后|小二|员工)"
+        r"|假冒.{0,4}客服|假客服|钓鱼(网站|链接|短信|网址|页面|邮件)|骗钱"
+        r"|(问我要|向我要|找我要|跟我要|(让|叫|要)我(填|输入?|提供|告诉|报|发))(一下)?(我的)?"
+        r"(支付|银行卡|登录|银行|网银)?(密码|卡号|验证码|cvv)",
     ),
     # 骗子 / 被骗 are also what a shopper calls a product not as described (扩容盘 骗子).
-    _p("fraud_security", "cheated", r"骗子|被骗|骗了"),
+    # Not what pictures do (被图片骗了) or a feeling about a product (感觉被骗了).
+    _p(
+        "fraud_security",
+        "cheated",
+        r"骗子(?!才)|(?<!感觉)(?<!图片)(?<!照片)被骗|(?<!图片)(?<!照片)(?<!图片给)骗了",
+    ),
     _p(
         "fraud_security",
         "leak",
@@ -201,9 +244,9 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         # 回 counts contacts too (第五回了); 遍 counts what was done (重启了十遍了), so only after
         # a contact verb (contacted_often).
         # Nor tries (试了好几次了, 点了十几次, 重启不下十次了): pressing a button is not contacting.
-        r"第[三四五六七八九十3-9](次|回)了"
+        r"(?<!回购)(?<!购买)第[三四五六七八九十3-9](次|回)了"
         r"|(?<!试了)(?<!试过)(?<!点了)(?<!刷新了)(?<!重启了)(?<!不下)(?<!登了)(?<!输了)(?<!洗了)"
-        r"(?<![三四五六七八九十几多好无数3-9])[三四五六七八九十几多好无数3-9]+(次|回)了",
+        r"(?<![三四五六七八九十几多好无数0-9])(?<!NUM\d )(?<!回购)(?<!回购第)[三四五六七八九十几多好无数3-9]+(次|回)了",
     ),
     _p(
         "repeated_failure",
@@ -219,7 +262,7 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         "repeated_failure",
         "duration",
         _NOT_AGE + r"(?:(([三四五六七八九十几多3-9])个?多?(星期|礼拜|周)"
-        r"|([一二两三四五六七八九十几多1-9]|一两)个多?月"
+        r"|([一二两三四五六七八九十几多1-9]|一两)个多?月|俩个?多?月"
         r"|[2-9][0-9]天)" + _ONGOING + r"|二十多?天|一个多月)",
     ),
     _p(
@@ -278,19 +321,20 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "severe_distress",
         "self_harm",
-        r"自杀|不想活|活不下去|轻生|跳楼|跳河|割腕|想死|去死|结束生命",
+        # Not 跳楼价 (a knock-down price) or 想死你了 (missed you).
+        r"自杀|不想活|活不下去|轻生|跳楼(?!价|甩卖|大甩卖|清仓)|跳河|割腕|想死(?!你)|去死|结束生命|安眠药",
     ),
     _p(
         "severe_distress",
         "threat",
         r"弄死|(?<!秒)杀了|砍死|同归于尽|(?<![团单])拼了(?![一二两三四五六七八九十几多0-9])|找上门|报复|炸了你们|砸了你们|跟你们没完"
-        r"|堵门|拉横幅|后果自负|别想好过|付出代价",
+        r"|(过去|上门|找上门)(把.{0,6})?(全|都)?给?砸|堵门|拉横幅|后果自负|别想好过|付出代价",
     ),
     # Despair without a threat: its own pattern (崩溃 is also what an app does).
     _p(
         "severe_distress",
         "despair",
-        r"撑不下去|(?<!系统)(?<!软件)(?<!app)崩溃了|逼疯|要疯了|做出傻事|想放弃一切|活着没意思",
+        r"撑不下去|(?<!系统)(?<!软件)(?<!app)崩溃了|逼疯|要疯了|做(出|了)?傻事|想放弃一切|活着没意思",
     ),
 )
 

@@ -21,6 +21,7 @@ from triage_model.dataset import (
     DEFAULT_UNSEEN_DIR,
     DEFAULT_UNSEEN_REAL_STYLE_DIR,
     DEFAULT_URGENCY_CHECK_DIR,
+    DEFAULT_URGENCY_TEST_DIR,
     DatasetError,
     Example,
     load_examples,
@@ -223,6 +224,8 @@ def test_the_guide_edges_never_leak_into_training() -> None:
         (DEFAULT_UNADOPTED_WRITERS_DIR, 600, 100, 150),
         # Writers AS and AT: the check set that decided the ninth pass's urgency changes.
         (DEFAULT_URGENCY_CHECK_DIR, 400, 80, 150),
+        # Writers AU and AV: the test set that decided the tenth pass's rule changes.
+        (DEFAULT_URGENCY_TEST_DIR, 400, 80, 150),
     ],
 )
 def test_the_writers_nobody_trained_on_never_leak_into_training(

@@ -174,6 +174,21 @@ def test_look_alikes_of_repeated_failure_and_large_loss_do_not_fire(text: str) -
         "详情页写着媒体推荐款 收到的是旧款",  # advertising
         "验证码收不到 我点了十几次了",  # tries, not contacts
         "打印机卡纸 试了好几次了还是卡",
+        # The tenth pass: jobs, books, costumes, sayings and digits.
+        "我在派出所上班 白天没人收快递",
+        "买了本刑事诉讼法 书脊裂开了",
+        "万圣节的警察服 腰带没发",
+        "多媒体教室用的投影仪 画面发黄",
+        "爆炸头假发 颜色和图片不一样",
+        "等得我眼睛都冒烟了 还没发货",
+        "跳楼价买的 隔天又降了",
+        "想死你家的辣条了 这批怎么这么咸",
+        "订单尾号12315 帮我看看到哪了",
+        "怕过敏 想问下成分",
+        "抽纸回购第三次了 这次变薄了",
+        "被图片骗了 实物颜色暗很多",
+        "茶叶拿陈茶冒充新茶",
+        "客服叫我报警 我就丢了个几块钱的发卡",
     ],
 )
 def test_look_alike_words_fire_nothing(text: str) -> None:
@@ -197,6 +212,20 @@ def test_look_alike_words_fire_nothing(text: str) -> None:
         ("找了客服好几次了都没用", "repeated_failure.times"),
         ("第四次联系你们了", "repeated_failure.nth_contact"),
         ("第二次找客服了 上次说三天回复", "repeated_failure.second_contact"),
+        # The tenth pass: the same triggers in plainer or slangier words.
+        ("再不退 咱们法庭见", "external_threat.legal"),
+        ("这事我可以告你们", "external_threat.legal"),
+        ("拍了视频 今晚就发某音", "external_threat.social"),
+        ("录屏了 发红书让大家避雷", "external_threat.social"),
+        ("我朋友在报社 说可以写一篇", "external_threat.media"),
+        ("开机就冒黑烟", "safety_health.fire"),
+        ("柜子倒了砸到我脚上", "safety_health.injury"),
+        ("冒充你们售后的人加我微信", "fraud_security.scam"),
+        ("客服让我提供银行卡密码才能退款", "fraud_security.scam"),
+        ("退款退到一张不是我的卡上", "fraud_security.unauthorised"),
+        ("来回折腾快俩月了还没修好", "repeated_failure.duration"),
+        ("手里攥着一瓶安眠药", "severe_distress.self_harm"),
+        ("告诉我你们仓库在哪 我过去全给砸了", "severe_distress.threat"),
     ],
 )
 def test_the_real_trigger_words_still_fire(text: str, pattern: str) -> None:
