@@ -62,16 +62,15 @@ class TrainingComplaints:
 def training_complaints() -> TrainingComplaints:
     """The complaints of ``nlu_data/triage/train``; chat turns have no category and are left out."""
     sys.path.insert(0, str(REPO))
-    from triage_model.dataset import DEFAULT_TRAIN_DIR, data_files, load_examples
+    from triage_model.dataset import DEFAULT_TRAIN_DIR, load_examples
     from triage_model.normalize import normalize
 
     complaints = TrainingComplaints([], [], [])
-    for path in data_files(REPO / DEFAULT_TRAIN_DIR):
-        for example in load_examples([path]):
-            if example.category is not None:
-                complaints.stems.append(path.stem)
-                complaints.texts.append(normalize(example.text))
-                complaints.labels.append(example.category)
+    for example in load_examples([REPO / DEFAULT_TRAIN_DIR]):
+        if example.category is not None:
+            complaints.stems.append(example.source)
+            complaints.texts.append(normalize(example.text))
+            complaints.labels.append(example.category)
     return complaints
 
 

@@ -64,7 +64,7 @@ _NOT_AGE: Final = (
 #: After an institution's name: it is where something is (法院旁边那个驿站, 市场监管所对面) or
 #: where someone works (在市场监管所上班, 法院食堂), not where the shopper is going.
 _NOT_A_PLACE: Final = (
-    r"(?![所局院科]?(旁边|对面|附近|门口|楼下|隔壁|边上|那边|斜对面|后面|路口|门卫"
+    r"(?!(事务所|[所局院科])?(旁边|对面|附近|门口|楼下|隔壁|边上|那边|斜对面|后面|路口|门卫"
     r"|上班|上夜班|工作|实习|食堂|的同事))"
 )
 #: After a duration: it has lasted (了, 都, 还, 过去) or nothing happened in it (没 …), but not
@@ -140,7 +140,7 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     _p(
         "external_threat",
         "legal",
-        r"律师(?!事务所(旁|对面|附近|楼))|起诉|法院" + _NOT_A_PLACE + r"|打官司|诉讼(?!法)|法律途径"
+        r"律师" + _NOT_A_PLACE + r"|起诉|法院" + _NOT_A_PLACE + r"|打官司|诉讼(?!法)|法律途径"
         # 法庭上见, 告你们, 可以告: suing in plain words (not 告诉 tell, 转告 pass on, 广告 ads).
         r"|维权到底|法庭|(?<![转报广公警忠预宣控被原祷通])告(你们|死你们|到底)"
         r"|(?<!你)(去|可以|就|要|能)告(?![诉知白别状示])",
@@ -152,7 +152,9 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
         r"(?<!一直)(?<!老是)(?<!总是)(?<!频繁)(?<!乱)(?<!误)(?<!自动)(?<!显示)"
         # Nor service telling the shopper to call the police (客服让我报警): not their threat.
         r"(?<!让我)(?<!叫我)(?<!建议)(?<!劝我)报警(?!器|灯|声|音|提示|代码)"
-        r"|报案|警察(?!套装|服|玩具|制服|帽)|公安(?!局(旁|对面|附近|门口|楼))|派出所"
+        r"|报案|警察(?!套装|服|玩具|制服|帽)|公安"
+        + _NOT_A_PLACE
+        + r"|派出所"
         + _NOT_A_PLACE
         + r"|(打|报|拨)110",
     ),
