@@ -26,6 +26,7 @@ SLICES = (
     "unadopted_writers",
     "urgency_check",
     "urgency_test",
+    "urgency_retest",
 )
 
 

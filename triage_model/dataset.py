@@ -74,6 +74,11 @@ DEFAULT_URGENCY_CHECK_DIR = Path("nlu_data/triage/urgency_check")
 #: which were developed on the urgency check set above; the lines nearest a training line or
 #: any other evaluation line dropped. Never trained on.
 DEFAULT_URGENCY_TEST_DIR = Path("nlu_data/triage/urgency_test")
+#: Two writers of the eleventh pass (AW: a shop's evening and overnight queue; AX: a
+#: sales-season queue), written to decide the eleventh pass's rule changes, which were
+#: developed on the urgency test set above; the lines nearest a training line or any other
+#: evaluation line dropped. Never trained on.
+DEFAULT_URGENCY_RETEST_DIR = Path("nlu_data/triage/urgency_retest")
 #: Everything ``train`` leaves out and ``evaluate`` reports, each folder on its own.
 DEFAULT_EVALUATION_DIRS = (
     DEFAULT_HELDOUT_DIR,
@@ -89,6 +94,7 @@ DEFAULT_EVALUATION_DIRS = (
     DEFAULT_UNADOPTED_WRITERS_DIR,
     DEFAULT_URGENCY_CHECK_DIR,
     DEFAULT_URGENCY_TEST_DIR,
+    DEFAULT_URGENCY_RETEST_DIR,
 )
 
 

@@ -21,6 +21,7 @@ from triage_model.dataset import (
     DEFAULT_UNSEEN_DIR,
     DEFAULT_UNSEEN_REAL_STYLE_DIR,
     DEFAULT_URGENCY_CHECK_DIR,
+    DEFAULT_URGENCY_RETEST_DIR,
     DEFAULT_URGENCY_TEST_DIR,
     DatasetError,
     Example,
@@ -226,6 +227,8 @@ def test_the_guide_edges_never_leak_into_training() -> None:
         (DEFAULT_URGENCY_CHECK_DIR, 400, 80, 150),
         # Writers AU and AV: the test set that decided the tenth pass's rule changes.
         (DEFAULT_URGENCY_TEST_DIR, 400, 80, 150),
+        # Writers AW and AX: the test set that decided the eleventh pass's rule changes.
+        (DEFAULT_URGENCY_RETEST_DIR, 300, 35, 100),
     ],
 )
 def test_the_writers_nobody_trained_on_never_leak_into_training(
